@@ -1,0 +1,71 @@
+/* record.h - the one record type that flows from reader to model to writer.
+ * A schema names the columns; a record holds one value per column in an
+ * arena it owns.  Values are NUL-terminated so regex and strto* can read
+ * them in place. */
+#ifndef SOP_RECORD_H
+#define SOP_RECORD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+typedef struct sop_schema {
+    size_t count;
+    size_t cap;
+    char **names;
+} sop_schema;
+
+void sop_schema_init(sop_schema *schema);
+void sop_schema_free(sop_schema *schema);
+/* Appends a column; returns its index or -1 when out of memory. */
+long sop_schema_add(sop_schema *schema, const char *name, size_t len);
+/* Index of the column named `name`, or -1. */
+long sop_schema_find(const sop_schema *schema, const char *name);
+
+enum sop_value_kind {
+    SOP_ABSENT = 0, /* the record has no such key (JSON Lines) */
+    SOP_TEXT,       /* a string */
+    SOP_LITERAL     /* a JSON number, boolean or compound, kept as JSON text */
+};
+
+typedef struct sop_value {
+    size_t off;   /* into the record's arena */
+    size_t len;
+    unsigned char kind;
+} sop_value;
+
+typedef struct sop_record {
+    size_t count;      /* values in use */
+    size_t cap;
+    sop_value *values;
+    char *arena;
+    size_t used;
+    size_t arena_cap;
+    const char *file;  /* display name of the input the record came from */
+    long line;         /* physical line where the record starts */
+} sop_record;
+
+void sop_record_init(sop_record *rec);
+void sop_record_free(sop_record *rec);
+void sop_record_clear(sop_record *rec);
+/* Appends a value; false when out of memory. */
+bool sop_record_push(sop_record *rec, const char *s, size_t len, unsigned char kind);
+/* Sets value `index`, growing the record with absent values as needed. */
+bool sop_record_set(sop_record *rec, size_t index, const char *s, size_t len,
+                    unsigned char kind);
+
+static inline const char *sop_record_text(const sop_record *rec, size_t index, size_t *len)
+{
+    if (index >= rec->count || rec->values[index].kind == SOP_ABSENT) {
+        *len = 0;
+        return "";
+    }
+    *len = rec->values[index].len;
+    return rec->arena + rec->values[index].off;
+}
+
+static inline unsigned char sop_record_kind(const sop_record *rec, size_t index)
+{
+    return index < rec->count ? rec->values[index].kind : (unsigned char)SOP_ABSENT;
+}
+
+#endif

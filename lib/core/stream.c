@@ -1,0 +1,270 @@
+#include "stream.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "reader.h"
+#include "writer.h"
+
+#define SHOW_BAD 20u
+
+typedef struct diag_ctx {
+    const char *program;
+    FILE *out;
+    bool quiet;
+} diag_ctx;
+
+static void print_note(void *ctx, const char *file, const char *message)
+{
+    diag_ctx *d = ctx;
+    if (!d->quiet)
+        fprintf(d->out, "%s: %s: %s\n", d->program, file, message);
+}
+
+static double seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+typedef struct progress {
+    bool on;
+    double started, last;
+} progress;
+
+static void progress_show(progress *p, const diag_ctx *d, const sop_reader *r,
+                          unsigned long long rows, bool final)
+{
+    double now = seconds();
+    if (!final && now - p->last < 0.5)
+        return;
+    p->last = now;
+    double rate = now > p->started ? (double)rows / (now - p->started) : 0.0;
+    uint64_t total;
+    uint64_t done = sop_reader_progress(r, &total);
+    if (total > 0)
+        fprintf(d->out, "\r%s: %llu rows, %.0f rows/s, %.0f%%", d->program, rows, rate,
+                100.0 * (double)done / (double)total);
+    else
+        fprintf(d->out, "\r%s: %llu rows, %.0f rows/s", d->program, rows, rate);
+    if (final)
+        fputc('\n', d->out);
+    fflush(d->out);
+}
+
+static bool progress_wanted(const sop_cli *cli)
+{
+    if (cli->progress >= 0)
+        return cli->progress == 1;
+    if (!isatty(STDERR_FILENO) || getenv("CI") != NULL)
+        return false;
+    if (cli->file_count == 0) {
+        struct stat st;
+        return fstat(STDIN_FILENO, &st) == 0 && S_ISREG(st.st_mode);
+    }
+    for (size_t i = 0; i < cli->file_count; i++) {
+        struct stat st;
+        if (strcmp(cli->files[i], "-") == 0 || stat(cli->files[i], &st) != 0 ||
+            !S_ISREG(st.st_mode))
+            return false;
+    }
+    return true;
+}
+
+static int write_reject(FILE *rejects, const char *path, long line, const char *reason,
+                        const char *raw, size_t raw_len, sop_error *err)
+{
+    sop_buf b = {0};
+    char head[64];
+    snprintf(head, sizeof head, "{\"line\":%ld,\"reason\":", line);
+    bool ok = sop_buf_put(&b, head, strlen(head)) &&
+              sop_buf_json_string(&b, reason, strlen(reason)) &&
+              sop_buf_put(&b, ",\"raw\":", 7) && sop_buf_json_string(&b, raw, raw_len) &&
+              sop_buf_put(&b, "}\n", 2);
+    int rc = 0;
+    if (!ok)
+        rc = sop_error_set(err, SOP_EXIT_SOFTWARE, NULL, 0, "out of memory");
+    else if (fwrite(b.data, 1, b.len, rejects) != b.len)
+        rc = sop_error_set(err, SOP_EXIT_IOERR, path, 0, "write failed");
+    sop_buf_free(&b);
+    return rc;
+}
+
+typedef struct run {
+    const char *program;
+    const sop_cli *cli;
+    const sop_stream_model *model;
+    diag_ctx diag;
+    sop_reader *reader;
+    sop_writer *writer;
+    FILE *rejects;
+    sop_record rec, extra;
+    size_t bound_columns;
+    sop_stream_counts counts;
+} run;
+
+/* A bad record: report it (the first few), log it to --rejects. */
+static int reject(run *r, const char *file, long line, const char *reason, const char *raw,
+                  size_t raw_len, sop_error *err)
+{
+    r->counts.rejected++;
+    if (r->counts.rejected <= SHOW_BAD && !r->diag.quiet)
+        fprintf(r->diag.out, "%s: %s:%ld: %s\n", r->program, file, line, reason);
+    if (r->rejects)
+        return write_reject(r->rejects, r->cli->rejects, line, reason, raw, raw_len, err);
+    return 0;
+}
+
+static int loop(run *r, sop_error *err)
+{
+    progress prog = {progress_wanted(r->cli), seconds(), seconds()};
+    const sop_schema *schema = sop_reader_schema(r->reader);
+    int rc;
+
+    for (;;) {
+        if (schema->count != r->bound_columns) {
+            if ((rc = r->model->bind(r->model->ctx, schema, err)) != 0)
+                return rc;
+            if ((rc = sop_writer_columns(r->writer, schema, r->model->added, err)) != 0)
+                return rc;
+            r->bound_columns = schema->count;
+        }
+        int got = sop_reader_next(r->reader, &r->rec, err);
+        if (got < 0)
+            return -got;
+        if (got == SOP_READ_EOF)
+            break;
+        r->counts.read++;
+        if (prog.on && (r->counts.read & 8191u) == 0)
+            progress_show(&prog, &r->diag, r->reader, r->counts.read, false);
+        if (got == SOP_READ_BAD) {
+            size_t raw_len;
+            const char *raw = sop_reader_bad_raw(r->reader, &raw_len);
+            if ((rc = reject(r, r->rec.file, r->rec.line, sop_reader_bad_reason(r->reader), raw,
+                             raw_len, err)) != 0)
+                return rc;
+            if (r->cli->strict)
+                return SOP_EXIT_DATAERR;
+            continue;
+        }
+        if (schema->count != r->bound_columns) {
+            if ((rc = r->model->bind(r->model->ctx, schema, err)) != 0)
+                return rc;
+            if ((rc = sop_writer_columns(r->writer, schema, r->model->added, err)) != 0)
+                return rc;
+            r->bound_columns = schema->count;
+        }
+        sop_record_clear(&r->extra);
+        rc = r->model->record(r->model->ctx, &r->rec, &r->extra, err);
+        if (rc == SOP_STREAM_REJECT) {
+            /* the model's reason; raw text is the record as CSV-ish text */
+            char reason[sizeof err->msg];
+            snprintf(reason, sizeof reason, "%s", err->msg);
+            sop_error_clear(err);
+            if ((rc = reject(r, r->rec.file, r->rec.line, reason, "", 0, err)) != 0)
+                return rc;
+            if (r->cli->strict)
+                return SOP_EXIT_DATAERR;
+            continue;
+        }
+        if (rc != 0)
+            return rc;
+        if ((rc = sop_writer_record(r->writer, &r->rec, &r->extra, err)) != 0)
+            return rc;
+        r->counts.written++;
+    }
+    if (prog.on)
+        progress_show(&prog, &r->diag, r->reader, r->counts.read, true);
+    return 0;
+}
+
+int sop_stream_run(const char *program, const sop_cli *cli, const sop_stream_model *model,
+                   FILE *diag, sop_stream_counts *counts, sop_error *err)
+{
+    run r;
+    memset(&r, 0, sizeof r);
+    r.program = program;
+    r.cli = cli;
+    r.model = model;
+    r.diag.program = program;
+    r.diag.out = diag;
+    r.diag.quiet = cli->verbosity < 0;
+    r.bound_columns = (size_t)-1;
+    sop_record_init(&r.rec);
+    sop_record_init(&r.extra);
+
+    sop_reader_opts ro = {
+        .files = (const char *const *)cli->files,
+        .file_count = cli->file_count,
+        .format = cli->in_format,
+        .delimiter = cli->delimiter,
+        .encoding = cli->encoding,
+        .max_field = cli->max_field,
+        .no_aliases = cli->no_aliases,
+        .map = &cli->map,
+        .fixed_schema = cli->out_format == SOP_FMT_CSV || cli->out_format == SOP_FMT_TSV ||
+                        cli->out_format == SOP_FMT_TABLE || cli->out_format == SOP_FMT_MD,
+        .note = print_note,
+        .note_ctx = &r.diag,
+    };
+    int rc = sop_reader_open(&r.reader, &ro, err);
+    if (rc != 0)
+        goto done;
+    if (cli->rejects) {
+        r.rejects = fopen(cli->rejects, "w");
+        if (r.rejects == NULL) {
+            rc = sop_error_set(err, SOP_EXIT_CANTCREAT, cli->rejects, 0, "cannot create: %s",
+                               strerror(errno));
+            goto done;
+        }
+    }
+    enum sop_format out = cli->out_format;
+    if (out == SOP_FMT_AUTO)
+        out = sop_reader_format(r.reader);
+    sop_writer_opts wo = {
+        .path = cli->output,
+        .format = out,
+        .delimiter = out == SOP_FMT_CSV ? (cli->delimiter ? cli->delimiter : ',') : 0,
+        .excel = cli->excel,
+        .safe_formulas = cli->safe_formulas,
+    };
+    if ((rc = sop_writer_open(&r.writer, &wo, err)) != 0)
+        goto done;
+    rc = loop(&r, err);
+    bool commit = rc == 0 || (rc == SOP_EXIT_DATAERR && !cli->strict);
+    int wrc = sop_writer_close(r.writer, commit, rc == 0 ? err : &(sop_error){0});
+    r.writer = NULL;
+    if (rc == 0)
+        rc = wrc;
+    if (r.rejects) {
+        if (fclose(r.rejects) != 0 && rc == 0)
+            rc = sop_error_set(err, SOP_EXIT_IOERR, cli->rejects, 0, "write failed");
+        r.rejects = NULL;
+    }
+    if (rc == 0 || rc == SOP_EXIT_DATAERR) {
+        if (r.counts.rejected > SHOW_BAD && !r.diag.quiet)
+            fprintf(diag, "%s: %llu more bad records not shown\n", program,
+                    r.counts.rejected - SHOW_BAD);
+        if (cli->verbosity > 0)
+            fprintf(diag, "%s: records read %llu, written %llu, rejected %llu\n", program,
+                    r.counts.read, r.counts.written, r.counts.rejected);
+        if (rc == 0 && r.counts.rejected > 0)
+            rc = SOP_EXIT_DATAERR;
+    }
+done:
+    if (r.writer)
+        sop_writer_close(r.writer, false, &(sop_error){0});
+    if (r.rejects)
+        fclose(r.rejects);
+    sop_reader_close(r.reader);
+    sop_record_free(&r.rec);
+    sop_record_free(&r.extra);
+    if (counts)
+        *counts = r.counts;
+    return rc;
+}

@@ -1,0 +1,37 @@
+/* stream.h - the record loop every record-stream program runs: read,
+ * hand each record to the model, write it with the model's added columns,
+ * report bad records (stderr, --rejects), show progress, keep the count
+ * records read = written + rejected. */
+#ifndef SOP_STREAM_H
+#define SOP_STREAM_H
+
+#include <stdio.h>
+
+#include "cli.h"
+#include "error.h"
+#include "record.h"
+
+enum { SOP_STREAM_REJECT = -2 }; /* a model's verdict: reject this record */
+
+typedef struct sop_stream_model {
+    void *ctx;
+    const sop_schema *added;  /* the columns the model adds (may be NULL) */
+    /* The input columns are known or have grown: resolve column names. */
+    int (*bind)(void *ctx, const sop_schema *input, sop_error *err);
+    /* One record: fill `extra` (one value per added column).  Returns 0,
+     * SOP_STREAM_REJECT with err->msg the reason, or an exit status. */
+    int (*record)(void *ctx, const sop_record *rec, sop_record *extra, sop_error *err);
+} sop_stream_model;
+
+typedef struct sop_stream_counts {
+    unsigned long long read, written, rejected;
+} sop_stream_counts;
+
+/* Runs the loop.  Diagnostics (bad records, notes, progress, -v counts)
+ * go to `diag` prefixed with `program`.  Returns the exit status: 0, 65
+ * when records were rejected, or a fatal status with err set (the caller
+ * reports it). */
+int sop_stream_run(const char *program, const sop_cli *cli, const sop_stream_model *model,
+                   FILE *diag, sop_stream_counts *counts, sop_error *err);
+
+#endif

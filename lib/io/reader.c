@@ -1,0 +1,966 @@
+#include "reader.h"
+
+#include <csv.h>
+#include <errno.h>
+#include <jansson.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "text.h"
+
+#define READ_CHUNK (256u * 1024u)
+#define DEFAULT_MAX_FIELD (1024u * 1024u)
+#define RAW_KEEP (64u * 1024u) /* raw text kept of a record too long to hold */
+
+enum { LINE_EOF = 0, LINE_OK = 1, LINE_TOO_LONG = 2 };
+
+typedef struct key_slot {
+    char *key;
+    long column;
+} key_slot;
+
+struct sop_reader {
+    sop_reader_opts opts;
+    size_t max_field;
+    size_t max_record;
+
+    size_t file_index;
+    sop_input *in;
+    char file_name[256];
+    char first_file[256];
+    enum sop_format format;
+    char delimiter;
+
+    char *buf;
+    size_t cap, start, pos, end;
+    bool in_eof;
+    long line_no; /* physical lines consumed in this file */
+
+    struct csv_parser csv;
+    bool csv_ready;
+    bool in_record;
+    bool row_done;
+    bool rec_bad;
+    bool oom;
+    sop_record *cur;
+
+    sop_schema schema;
+    bool have_header;    /* CSV/TSV: the first file's header is read */
+    bool schema_frozen;  /* JSON Lines with fixed_schema: after the first good record */
+    sop_record header;   /* scratch for a later file's header */
+
+    key_slot *keys;      /* JSON Lines: raw key -> column */
+    size_t key_count, key_cap;
+
+    size_t rec_raw_off, rec_raw_len; /* the last CSV record's text in buf */
+
+    char bad_reason[512];
+    char *bad_raw;
+    size_t bad_raw_len, bad_raw_cap;
+
+    uint64_t done_bytes; /* raw bytes of the inputs already finished */
+};
+
+static const struct {
+    const char *name;
+    enum sop_format fmt;
+} formats[] = {
+    {"auto", SOP_FMT_AUTO}, {"csv", SOP_FMT_CSV}, {"tsv", SOP_FMT_TSV},
+    {"jsonl", SOP_FMT_JSONL}, {"ndjson", SOP_FMT_JSONL}, {"json", SOP_FMT_JSON},
+    {"table", SOP_FMT_TABLE}, {"md", SOP_FMT_MD}, {"markdown", SOP_FMT_MD},
+};
+
+bool sop_format_parse(const char *name, enum sop_format *out)
+{
+    for (size_t i = 0; i < sizeof formats / sizeof formats[0]; i++) {
+        if (strcasecmp(name, formats[i].name) == 0) {
+            *out = formats[i].fmt;
+            return true;
+        }
+    }
+    return false;
+}
+
+const char *sop_format_name(enum sop_format fmt)
+{
+    for (size_t i = 0; i < sizeof formats / sizeof formats[0]; i++)
+        if (formats[i].fmt == fmt)
+            return formats[i].name;
+    return "?";
+}
+
+/* ---- column maps ---------------------------------------------------- */
+
+void sop_colmap_init(sop_colmap *map)
+{
+    memset(map, 0, sizeof *map);
+}
+
+void sop_colmap_free(sop_colmap *map)
+{
+    for (size_t i = 0; i < map->count; i++) {
+        free(map->items[i].from);
+        free(map->items[i].to);
+    }
+    free(map->items);
+    sop_colmap_init(map);
+}
+
+static int colmap_add(sop_colmap *map, const char *item, size_t len, const char *origin,
+                      long line, sop_error *err)
+{
+    const char *eq = memchr(item, '=', len);
+    const char *from = item;
+    size_t from_len = eq ? (size_t)(eq - item) : 0;
+    const char *to = eq ? eq + 1 : NULL;
+    size_t to_len = eq ? len - from_len - 1 : 0;
+    if (eq) {
+        sop_text_trim(&from, &from_len);
+        sop_text_trim(&to, &to_len);
+    }
+    if (eq == NULL || from_len == 0 || to_len == 0)
+        return sop_error_set(err, SOP_EXIT_USAGE, origin, line,
+                             "bad column mapping \"%.*s\": expected SRC=DST", (int)len, item);
+    if (map->count == map->cap) {
+        size_t cap = map->cap ? map->cap * 2 : 8;
+        sop_rename *items = realloc(map->items, cap * sizeof *items);
+        if (items == NULL)
+            return sop_error_set(err, SOP_EXIT_SOFTWARE, NULL, 0, "out of memory");
+        map->items = items;
+        map->cap = cap;
+    }
+    sop_rename *r = &map->items[map->count];
+    r->from = strndup(from, from_len);
+    r->to = strndup(to, to_len);
+    if (r->from == NULL || r->to == NULL) {
+        free(r->from);
+        free(r->to);
+        return sop_error_set(err, SOP_EXIT_SOFTWARE, NULL, 0, "out of memory");
+    }
+    map->count++;
+    return 0;
+}
+
+int sop_colmap_parse(sop_colmap *map, const char *spec, sop_error *err)
+{
+    const char *p = spec;
+    while (*p) {
+        const char *comma = strchr(p, ',');
+        size_t len = comma ? (size_t)(comma - p) : strlen(p);
+        int rc = colmap_add(map, p, len, "--map", 0, err);
+        if (rc != 0)
+            return rc;
+        p += len;
+        if (*p == ',')
+            p++;
+    }
+    return 0;
+}
+
+int sop_colmap_load(sop_colmap *map, const char *path, sop_error *err)
+{
+    FILE *f = fopen(path, "r");
+    if (f == NULL)
+        return sop_error_set(err, SOP_EXIT_NOINPUT, path, 0, "cannot open map file: %s",
+                             strerror(errno));
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t n;
+    long line_no = 0;
+    int rc = 0;
+    while ((n = getline(&line, &cap, f)) >= 0) {
+        line_no++;
+        const char *s = line;
+        size_t len = (size_t)n;
+        if (line_no == 1 && len >= 3 && memcmp(s, "\xEF\xBB\xBF", 3) == 0) {
+            s += 3;
+            len -= 3;
+        }
+        sop_text_trim(&s, &len);
+        if (len == 0 || s[0] == '#')
+            continue;
+        if ((rc = colmap_add(map, s, len, path, line_no, err)) != 0)
+            break;
+    }
+    if (rc == 0 && ferror(f))
+        rc = sop_error_set(err, SOP_EXIT_IOERR, path, 0, "read failed");
+    free(line);
+    fclose(f);
+    return rc;
+}
+
+/* ---- the line buffer ------------------------------------------------ */
+
+static int refill(sop_reader *r, sop_error *err)
+{
+    if (r->start > 0) {
+        memmove(r->buf, r->buf + r->start, r->end - r->start);
+        r->pos -= r->start;
+        r->end -= r->start;
+        r->start = 0;
+    }
+    if (r->cap - r->end < READ_CHUNK) {
+        size_t cap = r->cap * 2;
+        if (cap < r->end + READ_CHUNK)
+            cap = r->end + READ_CHUNK;
+        char *buf = realloc(r->buf, cap);
+        if (buf == NULL)
+            return sop_error_set(err, SOP_EXIT_SOFTWARE, NULL, 0, "out of memory");
+        r->buf = buf;
+        r->cap = cap;
+    }
+    size_t got = 0;
+    int rc = sop_input_read(r->in, r->buf + r->end, r->cap - r->end, &got, err);
+    if (rc != 0)
+        return rc;
+    if (got == 0)
+        r->in_eof = true;
+    r->end += got;
+    return 0;
+}
+
+/* Finds the physical line starting at r->pos: content ends at *content_end,
+ * the line with its terminator (LF, CRLF or lone CR) at *line_end. */
+static int get_line(sop_reader *r, size_t *content_end, size_t *line_end, sop_error *err)
+{
+    for (;;) {
+        const char *p = r->buf + r->pos;
+        size_t n = r->end - r->pos;
+        const char *nl = memchr(p, '\n', n);
+        size_t lim = nl ? (size_t)(nl - p) : n;
+        const char *cr = memchr(p, '\r', lim);
+        if (cr != NULL) {
+            size_t i = (size_t)(cr - p);
+            if (i + 1 < n || r->in_eof) {
+                *content_end = r->pos + i;
+                *line_end = r->pos + i + ((i + 1 < n && p[i + 1] == '\n') ? 2 : 1);
+                return LINE_OK;
+            }
+        } else if (nl != NULL) {
+            *content_end = r->pos + lim;
+            *line_end = r->pos + lim + 1;
+            return LINE_OK;
+        } else if (r->in_eof) {
+            if (n == 0)
+                return LINE_EOF;
+            *content_end = *line_end = r->end;
+            return LINE_OK;
+        }
+        if (r->end - r->start >= r->max_record)
+            return LINE_TOO_LONG;
+        int rc = refill(r, err);
+        if (rc != 0)
+            return -rc;
+    }
+}
+
+static bool keep_raw(sop_reader *r, const char *s, size_t len)
+{
+    if (len > RAW_KEEP * 2)
+        len = RAW_KEEP * 2;
+    if (len + 1 > r->bad_raw_cap) {
+        char *raw = realloc(r->bad_raw, len + 1);
+        if (raw == NULL)
+            return false;
+        r->bad_raw = raw;
+        r->bad_raw_cap = len + 1;
+    }
+    memcpy(r->bad_raw, s, len);
+    r->bad_raw[len] = '\0';
+    r->bad_raw_len = len;
+    return true;
+}
+
+/* Raw text of the record in [start, pos) without its final line end. */
+static void record_raw(const sop_reader *r, const char **s, size_t *len)
+{
+    size_t e = r->pos;
+    while (e > r->start && (r->buf[e - 1] == '\n' || r->buf[e - 1] == '\r'))
+        e--;
+    *s = r->buf + r->start;
+    *len = e - r->start;
+}
+
+static int bad(sop_reader *r, sop_error *err, const char *raw, size_t raw_len,
+               const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+static int bad(sop_reader *r, sop_error *err, const char *raw, size_t raw_len,
+               const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(r->bad_reason, sizeof r->bad_reason, fmt, ap);
+    va_end(ap);
+    if (!keep_raw(r, raw, raw_len))
+        return -sop_error_set(err, SOP_EXIT_SOFTWARE, NULL, 0, "out of memory");
+    return SOP_READ_BAD;
+}
+
+/* ---- CSV / TSV ------------------------------------------------------ */
+
+static int no_space(unsigned char c)
+{
+    (void)c;
+    return 0; /* keep every space: libcsv trims by default */
+}
+
+static int csv_reset(sop_reader *r, sop_error *err)
+{
+    if (r->csv_ready)
+        csv_free(&r->csv);
+    r->csv_ready = false;
+    if (csv_init(&r->csv, CSV_STRICT_FINI | CSV_APPEND_NULL) != 0)
+        return sop_error_set(err, SOP_EXIT_SOFTWARE, NULL, 0, "out of memory");
+    csv_set_delim(&r->csv, (unsigned char)r->delimiter);
+    csv_set_space_func(&r->csv, no_space);
+    csv_set_blk_size(&r->csv, 4096);
+    r->csv_ready = true;
+    r->in_record = false;
+    return 0;
+}
+
+static void on_field(void *data, size_t len, void *ctx)
+{
+    sop_reader *r = ctx;
+    if (r->rec_bad || r->oom)
+        return;
+    if (len > r->max_field) {
+        r->rec_bad = true;
+        snprintf(r->bad_reason, sizeof r->bad_reason,
+                 "field %zu is %zu bytes, over the %zu-byte limit (--max-field)",
+                 r->cur->count + 1, len, r->max_field);
+        return;
+    }
+    if (!sop_record_push(r->cur, data ? data : "", len, SOP_TEXT))
+        r->oom = true;
+}
+
+static void on_row(int c, void *ctx)
+{
+    (void)c;
+    sop_reader *r = ctx;
+    r->row_done = true;
+}
+
+/* Skips a record too long to hold: counts quotes to find where it ends
+ * (CSV), or skips to the end of the line (JSON Lines). */
+static int skip_long(sop_reader *r, sop_record *rec, sop_error *err)
+{
+    bool quoted = r->format != SOP_FMT_JSONL;
+    long first_line = r->in_record ? rec->line : r->line_no + 1;
+    unsigned parity = 0;
+
+    if (!keep_raw(r, r->buf + r->start, r->end - r->start))
+        return -sop_error_set(err, SOP_EXIT_SOFTWARE, NULL, 0, "out of memory");
+    if (quoted)
+        for (size_t i = r->start; i < r->pos; i++)
+            parity ^= r->buf[i] == '"';
+    for (;;) {
+        bool done = false;
+        while (r->pos < r->end && !done) {
+            char c = r->buf[r->pos++];
+            if (c == '"' && quoted) {
+                parity ^= 1u;
+            } else if (c == '\n' || c == '\r') {
+                if (c == '\r' && r->pos < r->end && r->buf[r->pos] == '\n')
+                    r->pos++;
+                r->line_no++;
+                done = parity == 0;
+            }
+        }
+        if (done)
+            break;
+        r->start = r->pos = r->end = 0;
+        if (r->in_eof)
+            break;
+        int rc = refill(r, err);
+        if (rc != 0)
+            return -rc;
+        if (r->in_eof && r->end == 0)
+            break;
+    }
+    r->start = r->pos;
+    rec->line = first_line;
+    rec->file = r->file_name;
+    snprintf(r->bad_reason, sizeof r->bad_reason,
+             "record longer than %zu bytes; skipped through line %ld", r->max_record,
+             r->line_no);
+    if (quoted) {
+        int rc = csv_reset(r, err);
+        if (rc != 0)
+            return -rc;
+    }
+    return SOP_READ_BAD;
+}
+
+/* Reads one CSV record (header or data) into rec; ragged rows are the
+ * caller's check. */
+static int csv_record(sop_reader *r, sop_record *rec, sop_error *err)
+{
+    r->cur = rec;
+    for (;;) {
+        size_t ce, le;
+        int g = get_line(r, &ce, &le, err);
+        if (g < 0)
+            return g;
+        if (g == LINE_TOO_LONG)
+            return skip_long(r, rec, err);
+        if (g == LINE_EOF) {
+            if (!r->in_record)
+                return SOP_READ_EOF;
+            if (csv_fini(&r->csv, on_field, on_row, r) != 0) {
+                const char *raw;
+                size_t raw_len;
+                r->pos = r->end;
+                record_raw(r, &raw, &raw_len);
+                int rc = bad(r, err, raw, raw_len,
+                             "unterminated quoted field: the quote opened in this record "
+                             "is never closed before the end of input");
+                r->start = r->pos;
+                int rc2 = csv_reset(r, err);
+                return rc2 != 0 ? -rc2 : rc;
+            }
+            r->in_record = false;
+            break;
+        }
+        size_t ls = r->pos;
+        if (!r->in_record) {
+            if (ce == ls) { /* blank line between records */
+                r->pos = r->start = le;
+                r->line_no++;
+                continue;
+            }
+            r->in_record = true;
+            r->row_done = false;
+            r->rec_bad = false;
+            r->start = ls;
+            rec->line = r->line_no + 1;
+        }
+        r->line_no++;
+        r->pos = le;
+        if (csv_parse(&r->csv, r->buf + ls, le - ls, on_field, on_row, r) != le - ls)
+            return -sop_error_set(err, SOP_EXIT_SOFTWARE, r->file_name, r->line_no,
+                                  "CSV parser failed: %s", csv_strerror(csv_error(&r->csv)));
+        if (r->row_done) {
+            r->in_record = false;
+            break;
+        }
+    }
+    rec->file = r->file_name;
+    if (r->oom)
+        return -sop_error_set(err, SOP_EXIT_SOFTWARE, NULL, 0, "out of memory");
+    const char *raw;
+    size_t raw_len, bad_at = 0;
+    record_raw(r, &raw, &raw_len);
+    int result = SOP_READ_RECORD;
+    if (r->rec_bad) {
+        if (!keep_raw(r, raw, raw_len))
+            return -sop_error_set(err, SOP_EXIT_SOFTWARE, NULL, 0, "out of memory");
+        result = SOP_READ_BAD;
+    } else if (!sop_utf8_valid(raw, raw_len, false, &bad_at)) {
+        if (raw[bad_at] == '\0')
+            result = bad(r, err, raw, raw_len, "NUL byte at byte %zu of the record", bad_at + 1);
+        else
+            result = bad(r, err, raw, raw_len, "undecodable bytes at byte %zu (not valid %s)",
+                         bad_at + 1, sop_encoding_name(sop_input_encoding(r->in)));
+    }
+    r->rec_raw_off = (size_t)(raw - r->buf);
+    r->rec_raw_len = raw_len;
+    r->start = r->pos;
+    return result;
+}
+
+/* ---- header mapping ------------------------------------------------- */
+
+static const char *explicit_map(const sop_reader *r, const char *name, size_t len)
+{
+    const sop_colmap *map = r->opts.map;
+    if (map == NULL)
+        return NULL;
+    for (size_t i = 0; i < map->count; i++)
+        if (strlen(map->items[i].from) == len && memcmp(map->items[i].from, name, len) == 0)
+            return map->items[i].to;
+    char a[256], b[256];
+    size_t an = sop_text_fold(name, len, a, sizeof a);
+    if (an == (size_t)-1)
+        return NULL;
+    for (size_t i = 0; i < map->count; i++) {
+        size_t bn = sop_text_fold(map->items[i].from, strlen(map->items[i].from), b, sizeof b);
+        if (bn == an && memcmp(a, b, an) == 0)
+            return map->items[i].to;
+    }
+    return NULL;
+}
+
+static bool name_taken(char *const *names, size_t count, const char *name)
+{
+    for (size_t i = 0; i < count; i++)
+        if (names[i] && strcmp(names[i], name) == 0)
+            return true;
+    return false;
+}
+
+/* Turns the raw header names in `hdr` into canonical names: --map first,
+ * then the alias table for columns whose alias target is not taken. */
+static int map_header(sop_reader *r, const sop_record *hdr, char ***out, sop_error *err)
+{
+    size_t count = hdr->count;
+    char **names = calloc(count ? count : 1, sizeof *names);
+    bool *mapped = calloc(count ? count : 1, sizeof *mapped);
+    int rc = 0;
+    if (names == NULL || mapped == NULL) {
+        rc = sop_error_set(err, SOP_EXIT_SOFTWARE, NULL, 0, "out of memory");
+        goto done;
+    }
+    for (size_t i = 0; i < count; i++) {
+        size_t len;
+        const char *s = sop_record_text(hdr, i, &len);
+        sop_text_trim(&s, &len);
+        if (len == 0) {
+            rc = sop_error_set(err, SOP_EXIT_DATAERR, r->file_name, hdr->line,
+                               "column %zu has an empty header name", i + 1);
+            goto done;
+        }
+        const char *to = explicit_map(r, s, len);
+        mapped[i] = to != NULL;
+        names[i] = to ? strdup(to) : strndup(s, len);
+        if (names[i] == NULL) {
+            rc = sop_error_set(err, SOP_EXIT_SOFTWARE, NULL, 0, "out of memory");
+            goto done;
+        }
+    }
+    for (size_t i = 0; i < count && !r->opts.no_aliases; i++) {
+        if (mapped[i])
+            continue;
+        const char *alias = sop_alias_lookup(names[i], strlen(names[i]));
+        if (alias == NULL || strcmp(alias, names[i]) == 0 || name_taken(names, count, alias))
+            continue;
+        char *copy = strdup(alias);
+        if (copy == NULL) {
+            rc = sop_error_set(err, SOP_EXIT_SOFTWARE, NULL, 0, "out of memory");
+            goto done;
+        }
+        free(names[i]);
+        names[i] = copy;
+    }
+    for (size_t i = 0; i < count; i++) {
+        for (size_t j = 0; j < i; j++) {
+            if (strcmp(names[i], names[j]) == 0) {
+                size_t a_len, b_len;
+                const char *a = sop_record_text(hdr, j, &a_len);
+                const char *b = sop_record_text(hdr, i, &b_len);
+                rc = sop_error_set(err, SOP_EXIT_DATAERR, r->file_name, hdr->line,
+                                   "duplicate column name \"%s\" (columns %zu \"%.*s\" and "
+                                   "%zu \"%.*s\")",
+                                   names[i], j + 1, (int)a_len, a, i + 1, (int)b_len, b);
+                goto done;
+            }
+        }
+    }
+done:
+    free(mapped);
+    if (rc != 0 && names) {
+        for (size_t i = 0; i < count; i++)
+            free(names[i]);
+        free(names);
+        names = NULL;
+    }
+    *out = names;
+    return rc;
+}
+
+static void free_names(char **names, size_t count)
+{
+    for (size_t i = 0; i < count; i++)
+        free(names[i]);
+    free(names);
+}
+
+static int read_header(sop_reader *r, sop_error *err)
+{
+    sop_record_clear(&r->header);
+    int rc = csv_record(r, &r->header, err);
+    if (rc < 0)
+        return -rc;
+    if (rc == SOP_READ_EOF) {
+        if (!r->have_header)
+            return 0; /* empty input: no header, no records */
+        return 0;
+    }
+    if (rc == SOP_READ_BAD)
+        return sop_error_set(err, SOP_EXIT_DATAERR, r->file_name, r->header.line,
+                             "bad header: %s", r->bad_reason);
+    char **names;
+    if ((rc = map_header(r, &r->header, &names, err)) != 0)
+        return rc;
+    size_t count = r->header.count;
+    if (!r->have_header) {
+        for (size_t i = 0; i < count && rc == 0; i++)
+            if (sop_schema_add(&r->schema, names[i], strlen(names[i])) < 0)
+                rc = sop_error_set(err, SOP_EXIT_SOFTWARE, NULL, 0, "out of memory");
+        r->have_header = true;
+    } else if (count != r->schema.count) {
+        rc = sop_error_set(err, SOP_EXIT_DATAERR, r->file_name, r->header.line,
+                           "header has %zu columns but %s has %zu; the files must agree",
+                           count, r->first_file, r->schema.count);
+    } else {
+        for (size_t i = 0; i < count && rc == 0; i++)
+            if (strcmp(names[i], r->schema.names[i]) != 0)
+                rc = sop_error_set(err, SOP_EXIT_DATAERR, r->file_name, r->header.line,
+                                   "column %zu is \"%s\" but in %s it is \"%s\"; the "
+                                   "headers must agree",
+                                   i + 1, names[i], r->first_file, r->schema.names[i]);
+    }
+    free_names(names, count);
+    return rc;
+}
+
+static int csv_next(sop_reader *r, sop_record *rec, sop_error *err)
+{
+    int rc = csv_record(r, rec, err);
+    if (rc != SOP_READ_RECORD)
+        return rc;
+    if (rec->count != r->schema.count) {
+        if (!keep_raw(r, r->buf + r->rec_raw_off, r->rec_raw_len))
+            return -sop_error_set(err, SOP_EXIT_SOFTWARE, NULL, 0, "out of memory");
+        snprintf(r->bad_reason, sizeof r->bad_reason, "expected %zu fields, found %zu",
+                 r->schema.count, rec->count);
+        return SOP_READ_BAD;
+    }
+    return SOP_READ_RECORD;
+}
+
+/* ---- JSON Lines ----------------------------------------------------- */
+
+/* The column for a JSON key: renamed like a header name, added to the
+ * schema unless the schema is frozen (-1 then). */
+static long key_column(sop_reader *r, const char *key, sop_error *err, bool *oom)
+{
+    for (size_t i = 0; i < r->key_count; i++)
+        if (strcmp(r->keys[i].key, key) == 0)
+            return r->keys[i].column;
+    size_t len = strlen(key);
+    const char *name = explicit_map(r, key, len);
+    if (name == NULL && !r->opts.no_aliases) {
+        const char *alias = sop_alias_lookup(key, len);
+        if (alias && sop_schema_find(&r->schema, alias) < 0)
+            name = alias;
+    }
+    if (name == NULL)
+        name = key;
+    long col = sop_schema_find(&r->schema, name);
+    if (col < 0) {
+        if (r->schema_frozen)
+            return -1;
+        col = sop_schema_add(&r->schema, name, strlen(name));
+        if (col < 0) {
+            *oom = true;
+            return -1;
+        }
+    }
+    if (r->key_count == r->key_cap) {
+        size_t cap = r->key_cap ? r->key_cap * 2 : 32;
+        key_slot *keys = realloc(r->keys, cap * sizeof *keys);
+        if (keys == NULL) {
+            *oom = true;
+            return -1;
+        }
+        r->keys = keys;
+        r->key_cap = cap;
+    }
+    r->keys[r->key_count].key = strdup(key);
+    if (r->keys[r->key_count].key == NULL) {
+        *oom = true;
+        return -1;
+    }
+    r->keys[r->key_count].column = col;
+    r->key_count++;
+    (void)err;
+    return col;
+}
+
+/* Shortest text that reads back as the same double. */
+static int format_real(double v, char *buf, size_t size)
+{
+    for (int prec = 15; prec <= 17; prec++) {
+        snprintf(buf, size, "%.*g", prec, v);
+        if (strtod(buf, NULL) == v)
+            break;
+    }
+    return (int)strlen(buf);
+}
+
+static bool set_json_value(sop_record *rec, size_t col, json_t *v)
+{
+    char num[40];
+    switch (json_typeof(v)) {
+    case JSON_STRING:
+        return sop_record_set(rec, col, json_string_value(v), json_string_length(v), SOP_TEXT);
+    case JSON_INTEGER: {
+        int n = snprintf(num, sizeof num, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+        return sop_record_set(rec, col, num, (size_t)n, SOP_LITERAL);
+    }
+    case JSON_REAL: {
+        int n = format_real(json_real_value(v), num, sizeof num);
+        return sop_record_set(rec, col, num, (size_t)n, SOP_LITERAL);
+    }
+    case JSON_TRUE:
+        return sop_record_set(rec, col, "true", 4, SOP_LITERAL);
+    case JSON_FALSE:
+        return sop_record_set(rec, col, "false", 5, SOP_LITERAL);
+    case JSON_NULL:
+        return sop_record_set(rec, col, "null", 4, SOP_LITERAL);
+    default: {
+        char *text = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY | JSON_PRESERVE_ORDER);
+        if (text == NULL)
+            return false;
+        bool ok = sop_record_set(rec, col, text, strlen(text), SOP_LITERAL);
+        free(text);
+        return ok;
+    }
+    }
+}
+
+static const char *json_kind(const json_t *v)
+{
+    switch (json_typeof(v)) {
+    case JSON_ARRAY: return "an array";
+    case JSON_STRING: return "a string";
+    case JSON_INTEGER:
+    case JSON_REAL: return "a number";
+    case JSON_TRUE:
+    case JSON_FALSE: return "a boolean";
+    case JSON_NULL: return "null";
+    default: return "not an object";
+    }
+}
+
+static int jsonl_next(sop_reader *r, sop_record *rec, sop_error *err)
+{
+    for (;;) {
+        size_t ce, le;
+        int g = get_line(r, &ce, &le, err);
+        if (g < 0)
+            return g;
+        if (g == LINE_TOO_LONG)
+            return skip_long(r, rec, err);
+        if (g == LINE_EOF)
+            return SOP_READ_EOF;
+        const char *s = r->buf + r->pos;
+        size_t len = ce - r->pos;
+        r->line_no++;
+        r->pos = r->start = le;
+        rec->line = r->line_no;
+        rec->file = r->file_name;
+        const char *t = s;
+        size_t tlen = len;
+        sop_text_trim(&t, &tlen);
+        if (tlen == 0)
+            continue;
+        size_t bad_at = 0;
+        if (!sop_utf8_valid(s, len, false, &bad_at)) {
+            if (s[bad_at] == '\0')
+                return bad(r, err, s, len, "NUL byte at byte %zu of the line", bad_at + 1);
+            return bad(r, err, s, len, "undecodable bytes at byte %zu (not valid %s)",
+                       bad_at + 1, sop_encoding_name(sop_input_encoding(r->in)));
+        }
+        json_error_t jerr;
+        json_t *obj = json_loadb(s, len, JSON_DECODE_ANY | JSON_ALLOW_NUL, &jerr);
+        if (obj == NULL)
+            return bad(r, err, s, len, "invalid JSON at column %d: %s", jerr.column, jerr.text);
+        if (!json_is_object(obj)) {
+            const char *kind = json_kind(obj);
+            json_decref(obj);
+            return bad(r, err, s, len, "not a JSON object (found %s)", kind);
+        }
+        const char *key;
+        json_t *value;
+        bool oom = false;
+        int result = SOP_READ_RECORD;
+        json_object_foreach(obj, key, value) {
+            long col = key_column(r, key, err, &oom);
+            if (oom)
+                break;
+            if (col < 0) {
+                result = bad(r, err, s, len,
+                             "key \"%s\" is not among the first record's keys (CSV and TSV "
+                             "output need fixed columns; use -f jsonl)",
+                             key);
+                break;
+            }
+            if (!set_json_value(rec, (size_t)col, value)) {
+                oom = true;
+                break;
+            }
+        }
+        json_decref(obj);
+        if (oom)
+            return -sop_error_set(err, SOP_EXIT_SOFTWARE, NULL, 0, "out of memory");
+        if (result == SOP_READ_RECORD && r->opts.fixed_schema)
+            r->schema_frozen = true;
+        return result;
+    }
+}
+
+/* ---- files and formats ---------------------------------------------- */
+
+static enum sop_format format_by_name(const char *path)
+{
+    if (path == NULL || strcmp(path, "-") == 0)
+        return SOP_FMT_AUTO;
+    char name[512];
+    snprintf(name, sizeof name, "%s", path);
+    size_t n = strlen(name);
+    if (n > 3 && strcasecmp(name + n - 3, ".gz") == 0)
+        name[n - 3] = '\0';
+    const char *dot = strrchr(name, '.');
+    if (dot == NULL)
+        return SOP_FMT_AUTO;
+    if (strcasecmp(dot, ".csv") == 0)
+        return SOP_FMT_CSV;
+    if (strcasecmp(dot, ".tsv") == 0 || strcasecmp(dot, ".tab") == 0)
+        return SOP_FMT_TSV;
+    if (strcasecmp(dot, ".jsonl") == 0 || strcasecmp(dot, ".ndjson") == 0)
+        return SOP_FMT_JSONL;
+    return SOP_FMT_AUTO;
+}
+
+static enum sop_format format_by_content(const char *s, size_t n)
+{
+    size_t i = 0;
+    while (i < n && (s[i] == ' ' || s[i] == '\t' || s[i] == '\r' || s[i] == '\n'))
+        i++;
+    if (i < n && s[i] == '{')
+        return SOP_FMT_JSONL;
+    const char *nl = memchr(s + i, '\n', n - i);
+    size_t end = nl ? (size_t)(nl - s) : n;
+    bool tab = memchr(s + i, '\t', end - i) != NULL;
+    bool comma = memchr(s + i, ',', end - i) != NULL;
+    return (tab && !comma) ? SOP_FMT_TSV : SOP_FMT_CSV;
+}
+
+static void note(const sop_reader *r, const char *msg)
+{
+    if (r->opts.note)
+        r->opts.note(r->opts.note_ctx, r->file_name, msg);
+}
+
+/* Opens input number `index` and, for CSV/TSV, reads its header. */
+static int open_file(sop_reader *r, size_t index, sop_error *err)
+{
+    const char *path = r->opts.file_count ? r->opts.files[index] : NULL;
+    sop_input_close(r->in);
+    r->in = NULL;
+    int rc = sop_input_open(&r->in, path, r->opts.encoding, err);
+    if (rc != 0)
+        return rc;
+    snprintf(r->file_name, sizeof r->file_name, "%s", sop_input_name(r->in));
+    if (index == 0)
+        snprintf(r->first_file, sizeof r->first_file, "%s", r->file_name);
+    r->file_index = index;
+    r->start = r->pos = r->end = 0;
+    r->in_eof = false;
+    r->line_no = 0;
+    if (sop_input_guessed_legacy(r->in))
+        note(r, "not valid UTF-8; reading it as GB18030 (say -e to choose)");
+    if ((rc = refill(r, err)) != 0)
+        return rc;
+    if (index == 0) {
+        enum sop_format fmt = r->opts.format;
+        if (fmt == SOP_FMT_AUTO)
+            fmt = format_by_name(path);
+        if (fmt == SOP_FMT_AUTO)
+            fmt = format_by_content(r->buf, r->end);
+        r->format = fmt;
+        r->delimiter = r->opts.delimiter ? r->opts.delimiter : (fmt == SOP_FMT_TSV ? '\t' : ',');
+    }
+    if (r->format == SOP_FMT_JSONL)
+        return 0;
+    if ((rc = csv_reset(r, err)) != 0)
+        return rc;
+    return read_header(r, err);
+}
+
+int sop_reader_open(sop_reader **out, const sop_reader_opts *opts, sop_error *err)
+{
+    sop_reader *r = calloc(1, sizeof *r);
+    if (r == NULL)
+        return sop_error_set(err, SOP_EXIT_SOFTWARE, NULL, 0, "out of memory");
+    r->opts = *opts;
+    if (r->opts.format != SOP_FMT_AUTO && r->opts.format != SOP_FMT_CSV &&
+        r->opts.format != SOP_FMT_TSV && r->opts.format != SOP_FMT_JSONL) {
+        free(r);
+        return sop_error_set(err, SOP_EXIT_USAGE, NULL, 0,
+                             "input format must be auto, csv, tsv or jsonl");
+    }
+    r->max_field = opts->max_field ? opts->max_field : DEFAULT_MAX_FIELD;
+    r->max_record = r->max_field * 4 + READ_CHUNK;
+    r->cap = 2 * READ_CHUNK;
+    r->buf = malloc(r->cap);
+    sop_schema_init(&r->schema);
+    sop_record_init(&r->header);
+    if (r->buf == NULL) {
+        free(r);
+        return sop_error_set(err, SOP_EXIT_SOFTWARE, NULL, 0, "out of memory");
+    }
+    int rc = open_file(r, 0, err);
+    if (rc != 0) {
+        sop_reader_close(r);
+        return rc;
+    }
+    *out = r;
+    return 0;
+}
+
+int sop_reader_next(sop_reader *r, sop_record *rec, sop_error *err)
+{
+    for (;;) {
+        sop_record_clear(rec);
+        int rc = r->format == SOP_FMT_JSONL ? jsonl_next(r, rec, err) : csv_next(r, rec, err);
+        if (rc != SOP_READ_EOF)
+            return rc;
+        if (r->opts.file_count == 0 || r->file_index + 1 >= r->opts.file_count)
+            return SOP_READ_EOF;
+        r->done_bytes += sop_input_raw_offset(r->in);
+        int orc = open_file(r, r->file_index + 1, err);
+        if (orc != 0)
+            return -orc;
+    }
+}
+
+const char *sop_reader_bad_reason(const sop_reader *r) { return r->bad_reason; }
+
+const char *sop_reader_bad_raw(const sop_reader *r, size_t *len)
+{
+    *len = r->bad_raw_len;
+    return r->bad_raw ? r->bad_raw : "";
+}
+
+const sop_schema *sop_reader_schema(const sop_reader *r) { return &r->schema; }
+enum sop_format sop_reader_format(const sop_reader *r) { return r->format; }
+
+uint64_t sop_reader_progress(const sop_reader *r, uint64_t *total)
+{
+    uint64_t size = r->in ? sop_input_raw_size(r->in) : 0;
+    *total = (r->opts.file_count <= 1 && size > 0) ? size : 0;
+    return r->done_bytes + (r->in ? sop_input_raw_offset(r->in) : 0);
+}
+
+void sop_reader_close(sop_reader *r)
+{
+    if (r == NULL)
+        return;
+    sop_input_close(r->in);
+    if (r->csv_ready)
+        csv_free(&r->csv);
+    for (size_t i = 0; i < r->key_count; i++)
+        free(r->keys[i].key);
+    free(r->keys);
+    sop_schema_free(&r->schema);
+    sop_record_free(&r->header);
+    free(r->bad_raw);
+    free(r->buf);
+    free(r);
+}

@@ -1,0 +1,552 @@
+#include "writer.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "text.h"
+
+#define FLUSH_AT (1024u * 1024u)
+#define TABLE_SAMPLE 10000u /* rows buffered to size table columns */
+#define TABLE_MAX_CELL 40u  /* widest table column, in cells */
+
+typedef struct column {
+    const char *name;
+    size_t width;
+} column;
+
+struct sop_writer {
+    sop_writer_opts opts;
+    int fd;
+    char path[4096];
+    char temp[4096];
+    bool to_temp;
+    sop_buf out;
+    char delim;
+    const char *eol;
+    bool escape;
+    bool header_done;
+    size_t records;
+
+    const sop_schema *input;
+    const sop_schema *added;
+
+    /* table / md: buffered rows until the widths are known */
+    column *cols;
+    size_t ncols;
+    char **cells;       /* rows x ncols, each malloc'd */
+    size_t rows, rows_cap;
+    bool widths_fixed;
+};
+
+void sop_buf_free(sop_buf *b)
+{
+    free(b->data);
+    b->data = NULL;
+    b->len = b->cap = 0;
+}
+
+static bool buf_reserve(sop_buf *b, size_t extra)
+{
+    if (b->len + extra <= b->cap)
+        return true;
+    size_t cap = b->cap ? b->cap : 4096;
+    while (cap < b->len + extra)
+        cap *= 2;
+    char *data = realloc(b->data, cap);
+    if (data == NULL)
+        return false;
+    b->data = data;
+    b->cap = cap;
+    return true;
+}
+
+bool sop_buf_put(sop_buf *b, const char *s, size_t len)
+{
+    if (!buf_reserve(b, len + 1))
+        return false;
+    memcpy(b->data + b->len, s, len);
+    b->len += len;
+    b->data[b->len] = '\0';
+    return true;
+}
+
+bool sop_buf_json_string(sop_buf *b, const char *s, size_t len)
+{
+    static const char hex[] = "0123456789abcdef";
+    if (!buf_reserve(b, len * 6 + 3))
+        return false;
+    char *o = b->data + b->len;
+    *o++ = '"';
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c >= 0x20 && c != '"' && c != '\\') {
+            *o++ = (char)c;
+            continue;
+        }
+        *o++ = '\\';
+        switch (c) {
+        case '"': *o++ = '"'; break;
+        case '\\': *o++ = '\\'; break;
+        case '\n': *o++ = 'n'; break;
+        case '\r': *o++ = 'r'; break;
+        case '\t': *o++ = 't'; break;
+        case '\b': *o++ = 'b'; break;
+        case '\f': *o++ = 'f'; break;
+        default:
+            *o++ = 'u';
+            *o++ = '0';
+            *o++ = '0';
+            *o++ = hex[c >> 4];
+            *o++ = hex[c & 15];
+        }
+    }
+    *o++ = '"';
+    b->len = (size_t)(o - b->data);
+    b->data[b->len] = '\0';
+    return true;
+}
+
+static int oom(sop_error *err)
+{
+    return sop_error_set(err, SOP_EXIT_SOFTWARE, NULL, 0, "out of memory");
+}
+
+static const char *out_name(const sop_writer *w)
+{
+    return w->opts.path && strcmp(w->opts.path, "-") != 0 ? w->opts.path : "<stdout>";
+}
+
+static int flush(sop_writer *w, sop_error *err)
+{
+    size_t off = 0;
+    while (off < w->out.len) {
+        ssize_t n = write(w->fd, w->out.data + off, w->out.len - off);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            return sop_error_set(err, SOP_EXIT_IOERR, out_name(w), 0, "write failed: %s",
+                                 strerror(errno));
+        }
+        off += (size_t)n;
+    }
+    w->out.len = 0;
+    return 0;
+}
+
+int sop_writer_open(sop_writer **out, const sop_writer_opts *opts, sop_error *err)
+{
+    sop_writer *w = calloc(1, sizeof *w);
+    if (w == NULL)
+        return oom(err);
+    w->opts = *opts;
+    w->fd = STDOUT_FILENO;
+    w->delim = opts->format == SOP_FMT_TSV ? '\t' : (opts->delimiter ? opts->delimiter : ',');
+    w->eol = opts->excel ? "\r\n" : "\n";
+    w->escape = opts->excel || opts->safe_formulas;
+    if (opts->path && strcmp(opts->path, "-") != 0) {
+        snprintf(w->path, sizeof w->path, "%s", opts->path);
+        char dir_copy[4096], base_copy[4096];
+        snprintf(dir_copy, sizeof dir_copy, "%s", opts->path);
+        snprintf(base_copy, sizeof base_copy, "%s", opts->path);
+        int n = snprintf(w->temp, sizeof w->temp, "%s/.%s.XXXXXX", dirname(dir_copy),
+                         basename(base_copy));
+        if (n < 0 || (size_t)n >= sizeof w->temp) {
+            free(w);
+            return sop_error_set(err, SOP_EXIT_CANTCREAT, opts->path, 0, "path too long");
+        }
+        w->fd = mkstemp(w->temp);
+        if (w->fd < 0) {
+            int e = errno;
+            free(w);
+            return sop_error_set(err, SOP_EXIT_CANTCREAT, opts->path, 0, "cannot create: %s",
+                                 strerror(e));
+        }
+        mode_t mask = umask(0);
+        umask(mask);
+        (void)fchmod(w->fd, 0666 & ~mask);
+        w->to_temp = true;
+    }
+    if (opts->excel && (opts->format == SOP_FMT_CSV || opts->format == SOP_FMT_TSV))
+        if (!sop_buf_put(&w->out, "\xEF\xBB\xBF", 3)) {
+            sop_writer_close(w, false, err);
+            return oom(err);
+        }
+    *out = w;
+    return 0;
+}
+
+/* ---- CSV / TSV ------------------------------------------------------ */
+
+static bool needs_escape(const sop_writer *w, const char *s, size_t len)
+{
+    if (!w->escape || len == 0)
+        return false;
+    char c = s[0];
+    return c == '=' || c == '+' || c == '-' || c == '@' || c == '\t' || c == '\r';
+}
+
+static bool put_csv_field(sop_writer *w, const char *s, size_t len)
+{
+    bool quote = false;
+    for (size_t i = 0; i < len; i++) {
+        char c = s[i];
+        if (c == w->delim || c == '"' || c == '\n' || c == '\r') {
+            quote = true;
+            break;
+        }
+    }
+    if (!buf_reserve(&w->out, len * 2 + 4))
+        return false;
+    char *o = w->out.data + w->out.len;
+    if (quote)
+        *o++ = '"';
+    if (needs_escape(w, s, len))
+        *o++ = '\'';
+    if (quote) {
+        for (size_t i = 0; i < len; i++) {
+            if (s[i] == '"')
+                *o++ = '"';
+            *o++ = s[i];
+        }
+        *o++ = '"';
+    } else {
+        memcpy(o, s, len);
+        o += len;
+    }
+    w->out.len = (size_t)(o - w->out.data);
+    return true;
+}
+
+/* The text a value shows in a text format: null and absent are empty. */
+static const char *cell_text(const sop_record *rec, size_t i, size_t *len)
+{
+    const char *s = sop_record_text(rec, i, len);
+    if (sop_record_kind(rec, i) == SOP_LITERAL && *len == 4 && memcmp(s, "null", 4) == 0)
+        *len = 0;
+    return s;
+}
+
+static int csv_header(sop_writer *w, sop_error *err)
+{
+    size_t k = 0;
+    const sop_schema *parts[2] = {w->input, w->added};
+    for (int p = 0; p < 2; p++) {
+        for (size_t i = 0; parts[p] && i < parts[p]->count; i++, k++) {
+            if ((k > 0 && !sop_buf_put(&w->out, &w->delim, 1)) ||
+                !put_csv_field(w, parts[p]->names[i], strlen(parts[p]->names[i])))
+                return oom(err);
+        }
+    }
+    if (!sop_buf_put(&w->out, w->eol, strlen(w->eol)))
+        return oom(err);
+    return 0;
+}
+
+static int csv_record(sop_writer *w, const sop_record *rec, const sop_record *extra,
+                      sop_error *err)
+{
+    size_t n_in = w->input ? w->input->count : 0;
+    size_t n_add = w->added ? w->added->count : 0;
+    for (size_t i = 0; i < n_in + n_add; i++) {
+        size_t len;
+        const char *s = i < n_in ? cell_text(rec, i, &len) : cell_text(extra, i - n_in, &len);
+        if ((i > 0 && !sop_buf_put(&w->out, &w->delim, 1)) || !put_csv_field(w, s, len))
+            return oom(err);
+    }
+    if (!sop_buf_put(&w->out, w->eol, strlen(w->eol)))
+        return oom(err);
+    return 0;
+}
+
+/* ---- JSON Lines / JSON ---------------------------------------------- */
+
+static bool put_json_value(sop_buf *b, const sop_record *rec, size_t i)
+{
+    size_t len;
+    const char *s = sop_record_text(rec, i, &len);
+    if (sop_record_kind(rec, i) == SOP_LITERAL)
+        return sop_buf_put(b, s, len);
+    return sop_buf_json_string(b, s, len);
+}
+
+static int json_record(sop_writer *w, const sop_record *rec, const sop_record *extra,
+                       sop_error *err)
+{
+    if (w->opts.format == SOP_FMT_JSON && !sop_buf_put(&w->out, w->records ? ",\n" : "[\n", 2))
+        return oom(err);
+    if (!sop_buf_put(&w->out, "{", 1))
+        return oom(err);
+    bool first = true;
+    const sop_schema *parts[2] = {w->input, w->added};
+    const sop_record *recs[2] = {rec, extra};
+    for (int p = 0; p < 2; p++) {
+        for (size_t i = 0; parts[p] && recs[p] && i < parts[p]->count; i++) {
+            if (sop_record_kind(recs[p], i) == SOP_ABSENT)
+                continue;
+            const char *name = parts[p]->names[i];
+            if ((!first && !sop_buf_put(&w->out, ",", 1)) ||
+                !sop_buf_json_string(&w->out, name, strlen(name)) ||
+                !sop_buf_put(&w->out, ":", 1) || !put_json_value(&w->out, recs[p], i))
+                return oom(err);
+            first = false;
+        }
+    }
+    if (!sop_buf_put(&w->out, w->opts.format == SOP_FMT_JSON ? "}" : "}\n",
+                     w->opts.format == SOP_FMT_JSON ? 1 : 2))
+        return oom(err);
+    return 0;
+}
+
+/* ---- table / Markdown ----------------------------------------------- */
+
+static char *cell_copy(const char *s, size_t len, bool md)
+{
+    /* one line per cell: control characters become spaces; | escaped in md */
+    char *c = malloc(len * 2 + 1);
+    if (c == NULL)
+        return NULL;
+    size_t k = 0;
+    for (size_t i = 0; i < len; i++) {
+        char ch = s[i];
+        if (ch == '\n' || ch == '\r' || ch == '\t')
+            ch = ' ';
+        if (md && ch == '|')
+            c[k++] = '\\';
+        c[k++] = ch;
+    }
+    c[k] = '\0';
+    return c;
+}
+
+static int table_setup(sop_writer *w, sop_error *err)
+{
+    size_t n_in = w->input ? w->input->count : 0;
+    size_t n_add = w->added ? w->added->count : 0;
+    if (w->cols && w->ncols == n_in + n_add)
+        return 0;
+    if (w->rows > 0)
+        return sop_error_set(err, SOP_EXIT_DATAERR, NULL, 0,
+                             "columns changed in the middle of a table; use -f jsonl");
+    free(w->cols);
+    w->ncols = n_in + n_add;
+    w->cols = calloc(w->ncols ? w->ncols : 1, sizeof *w->cols);
+    if (w->cols == NULL)
+        return oom(err);
+    for (size_t i = 0; i < w->ncols; i++) {
+        w->cols[i].name = i < n_in ? w->input->names[i] : w->added->names[i - n_in];
+        size_t wd = sop_text_width(w->cols[i].name, strlen(w->cols[i].name));
+        w->cols[i].width = wd < 3 ? 3 : wd;
+    }
+    return 0;
+}
+
+static bool put_padded(sop_writer *w, const char *s, size_t cells)
+{
+    size_t len = strlen(s);
+    size_t width = sop_text_width(s, len);
+    if (width > cells) {
+        size_t fit = sop_text_fit(s, len, cells - 1);
+        width = sop_text_width(s, fit) + 1;
+        if (!sop_buf_put(&w->out, s, fit) || !sop_buf_put(&w->out, "\xE2\x80\xA6", 3))
+            return false;
+    } else if (!sop_buf_put(&w->out, s, len)) {
+        return false;
+    }
+    for (; width < cells; width++)
+        if (!sop_buf_put(&w->out, " ", 1))
+            return false;
+    return true;
+}
+
+static bool table_line(sop_writer *w, char *const *cells, const char *const *names)
+{
+    bool md = w->opts.format == SOP_FMT_MD;
+    if (md && !sop_buf_put(&w->out, "| ", 2))
+        return false;
+    for (size_t i = 0; i < w->ncols; i++) {
+        const char *s = cells ? cells[i] : names[i];
+        bool last = i + 1 == w->ncols;
+        if (!put_padded(w, s, w->cols[i].width))
+            return false;
+        if (md) {
+            if (!sop_buf_put(&w->out, last ? " |" : " | ", last ? 2 : 3))
+                return false;
+        } else if (!last && !sop_buf_put(&w->out, "  ", 2)) {
+            return false;
+        }
+    }
+    if (!md) { /* no trailing blanks */
+        while (w->out.len > 0 && w->out.data[w->out.len - 1] == ' ')
+            w->out.len--;
+    }
+    return sop_buf_put(&w->out, "\n", 1);
+}
+
+static int table_flush_rows(sop_writer *w, sop_error *err)
+{
+    if (!w->widths_fixed) {
+        const char **names = calloc(w->ncols ? w->ncols : 1, sizeof *names);
+        if (names == NULL)
+            return oom(err);
+        for (size_t i = 0; i < w->ncols; i++)
+            names[i] = w->cols[i].name;
+        bool ok = table_line(w, NULL, names);
+        free(names);
+        if (!ok)
+            return oom(err);
+        if (w->opts.format == SOP_FMT_MD) {
+            ok = sop_buf_put(&w->out, "|", 1);
+            for (size_t i = 0; ok && i < w->ncols; i++) {
+                ok = sop_buf_put(&w->out, "-", 1);
+                for (size_t k = 0; ok && k < w->cols[i].width; k++)
+                    ok = sop_buf_put(&w->out, "-", 1);
+                ok = ok && sop_buf_put(&w->out, "-|", 2);
+            }
+            if (!ok || !sop_buf_put(&w->out, "\n", 1))
+                return oom(err);
+        }
+        w->widths_fixed = true;
+    }
+    for (size_t r = 0; r < w->rows; r++) {
+        if (!table_line(w, w->cells + r * w->ncols, NULL))
+            return oom(err);
+        for (size_t i = 0; i < w->ncols; i++)
+            free(w->cells[r * w->ncols + i]);
+        if (w->out.len >= FLUSH_AT) {
+            int rc = flush(w, err);
+            if (rc != 0)
+                return rc;
+        }
+    }
+    w->rows = 0;
+    return 0;
+}
+
+static int table_record(sop_writer *w, const sop_record *rec, const sop_record *extra,
+                        sop_error *err)
+{
+    if (w->rows == w->rows_cap) {
+        size_t cap = w->rows_cap ? w->rows_cap * 2 : 64;
+        char **cells = realloc(w->cells, cap * w->ncols * sizeof *cells + 1);
+        if (cells == NULL)
+            return oom(err);
+        w->cells = cells;
+        w->rows_cap = cap;
+    }
+    size_t n_in = w->input ? w->input->count : 0;
+    bool md = w->opts.format == SOP_FMT_MD;
+    char **row = w->cells + w->rows * w->ncols;
+    for (size_t i = 0; i < w->ncols; i++) {
+        size_t len;
+        const char *s = i < n_in ? cell_text(rec, i, &len) : cell_text(extra, i - n_in, &len);
+        row[i] = cell_copy(s, len, md);
+        if (row[i] == NULL) {
+            for (size_t k = 0; k < i; k++)
+                free(row[k]);
+            return oom(err);
+        }
+        if (!w->widths_fixed) {
+            size_t wd = sop_text_width(row[i], strlen(row[i]));
+            if (wd > TABLE_MAX_CELL)
+                wd = TABLE_MAX_CELL;
+            if (wd > w->cols[i].width)
+                w->cols[i].width = wd;
+        }
+    }
+    w->rows++;
+    if (w->widths_fixed || w->rows >= TABLE_SAMPLE)
+        return table_flush_rows(w, err);
+    return 0;
+}
+
+/* ---- the interface -------------------------------------------------- */
+
+int sop_writer_columns(sop_writer *w, const sop_schema *input, const sop_schema *added,
+                       sop_error *err)
+{
+    w->input = input;
+    w->added = added;
+    switch (w->opts.format) {
+    case SOP_FMT_CSV:
+    case SOP_FMT_TSV:
+        if (w->header_done || input == NULL || input->count == 0)
+            return 0;
+        w->header_done = true;
+        return csv_header(w, err);
+    case SOP_FMT_TABLE:
+    case SOP_FMT_MD:
+        if (input == NULL || input->count == 0)
+            return 0;
+        return table_setup(w, err);
+    default:
+        return 0;
+    }
+}
+
+int sop_writer_record(sop_writer *w, const sop_record *rec, const sop_record *extra,
+                      sop_error *err)
+{
+    int rc;
+    switch (w->opts.format) {
+    case SOP_FMT_JSONL:
+    case SOP_FMT_JSON:
+        rc = json_record(w, rec, extra, err);
+        break;
+    case SOP_FMT_TABLE:
+    case SOP_FMT_MD:
+        if ((rc = table_setup(w, err)) == 0)
+            rc = table_record(w, rec, extra, err);
+        break;
+    default:
+        rc = csv_record(w, rec, extra, err);
+        break;
+    }
+    if (rc != 0)
+        return rc;
+    w->records++;
+    if (w->out.len >= FLUSH_AT)
+        return flush(w, err);
+    return 0;
+}
+
+int sop_writer_close(sop_writer *w, bool commit, sop_error *err)
+{
+    int rc = 0;
+    if (commit) {
+        if ((w->opts.format == SOP_FMT_TABLE || w->opts.format == SOP_FMT_MD) && w->cols &&
+            (w->rows > 0 || !w->widths_fixed))
+            rc = table_flush_rows(w, err);
+        if (rc == 0 && w->opts.format == SOP_FMT_JSON &&
+            !sop_buf_put(&w->out, w->records ? "\n]\n" : "[]\n", w->records ? 3 : 3))
+            rc = oom(err);
+        if (rc == 0)
+            rc = flush(w, err);
+        if (rc == 0 && w->to_temp && fsync(w->fd) != 0)
+            rc = sop_error_set(err, SOP_EXIT_IOERR, w->path, 0, "fsync failed: %s",
+                               strerror(errno));
+    }
+    for (size_t r = 0; r < w->rows; r++)
+        for (size_t i = 0; i < w->ncols; i++)
+            free(w->cells[r * w->ncols + i]);
+    if (w->to_temp) {
+        if (close(w->fd) != 0 && rc == 0 && commit)
+            rc = sop_error_set(err, SOP_EXIT_IOERR, w->path, 0, "close failed: %s",
+                               strerror(errno));
+        if (commit && rc == 0 && rename(w->temp, w->path) != 0)
+            rc = sop_error_set(err, SOP_EXIT_CANTCREAT, w->path, 0, "cannot rename into place: %s",
+                               strerror(errno));
+        if (!commit || rc != 0)
+            unlink(w->temp);
+    }
+    free(w->cells);
+    free(w->cols);
+    sop_buf_free(&w->out);
+    free(w);
+    return rc;
+}

@@ -1,0 +1,52 @@
+/* writer.h - records out: CSV/TSV with minimal RFC 4180 quoting, JSON
+ * Lines, JSON, aligned tables (CJK-width aware) and Markdown; Excel mode and
+ * formula escaping; atomic -o (temp file, fsync, rename). */
+#ifndef SOP_WRITER_H
+#define SOP_WRITER_H
+
+#include <stdbool.h>
+
+#include "error.h"
+#include "reader.h"
+#include "record.h"
+
+typedef struct sop_writer_opts {
+    const char *path;          /* NULL or "-": stdout */
+    enum sop_format format;    /* CSV, TSV, JSONL, JSON, TABLE or MD */
+    char delimiter;            /* CSV output delimiter; 0: ',' */
+    bool excel;                /* BOM, CRLF and formula escaping */
+    bool safe_formulas;        /* formula escaping alone */
+} sop_writer_opts;
+
+typedef struct sop_writer sop_writer;
+
+/* Errors: 73 when the output (or its temp file) cannot be created. */
+int sop_writer_open(sop_writer **w, const sop_writer_opts *opts, sop_error *err);
+
+/* The columns: those read, then those the program adds (may be NULL).
+ * Writes the header for formats that have one.  Call again when the input
+ * schema grows (JSON Lines); CSV/TSV headers are written once. */
+int sop_writer_columns(sop_writer *w, const sop_schema *input, const sop_schema *added,
+                       sop_error *err);
+
+/* One record: its values, then the added values (may be NULL). */
+int sop_writer_record(sop_writer *w, const sop_record *rec, const sop_record *extra,
+                      sop_error *err);
+
+/* Finishes the output.  With commit, flushes, fsyncs and renames the temp
+ * file into place (74 on failure); without, removes the temp file.
+ * Always frees w. */
+int sop_writer_close(sop_writer *w, bool commit, sop_error *err);
+
+/* Appends s as a JSON string (quoted, escaped) to a growing buffer
+ * helper used by other JSON producers (rejects file, explain). */
+typedef struct sop_buf {
+    char *data;
+    size_t len, cap;
+} sop_buf;
+
+bool sop_buf_put(sop_buf *b, const char *s, size_t len);
+bool sop_buf_json_string(sop_buf *b, const char *s, size_t len);
+void sop_buf_free(sop_buf *b);
+
+#endif

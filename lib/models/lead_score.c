@@ -1,0 +1,83 @@
+#include "lead_score.h"
+
+#include <stdio.h>
+#include <string.h>
+
+int sop_lead_score_init(sop_lead_score *ls, sop_scorecard *sc, bool explain, const sop_cli *cli,
+                        const char *program, FILE *diag, sop_error *err)
+{
+    memset(ls, 0, sizeof *ls);
+    ls->scorecard = sc;
+    ls->bound = sc;
+    ls->explain = explain;
+    ls->now = sop_cli_now(cli);
+    ls->tz = cli->tz;
+    ls->program = program;
+    ls->diag = diag;
+    ls->quiet = cli->verbosity < 0;
+    sop_schema_init(&ls->added);
+    static const char *const names[] = {"score", "grade", "hot", "score_detail"};
+    for (size_t i = 0; i < (explain ? 4u : 3u); i++)
+        if (sop_schema_add(&ls->added, names[i], strlen(names[i])) < 0)
+            return sop_error_set(err, SOP_EXIT_SOFTWARE, NULL, 0, "out of memory");
+    return 0;
+}
+
+static int bind(void *ctx, const sop_schema *input, sop_error *err)
+{
+    sop_lead_score *ls = ctx;
+    char absent[512];
+    int rc = sop_scorecard_bind(ls->bound, input, absent, sizeof absent, err);
+    if (rc != 0)
+        return rc;
+    for (size_t i = 0; i < input->count; i++)
+        for (size_t k = 0; k < ls->added.count; k++)
+            if (strcmp(input->names[i], ls->added.names[k]) == 0)
+                return sop_error_set(err, SOP_EXIT_DATAERR, NULL, 0,
+                                     "the input already has a column \"%s\", which lead-score "
+                                     "adds; rename it with --map",
+                                     input->names[i]);
+    if (input->count > 0 && !ls->noted) {
+        ls->noted = true;
+        if (absent[0] && !ls->quiet)
+            fprintf(ls->diag, "%s: note: no column %s in the input; scored as missing\n",
+                    ls->program, absent);
+    }
+    return 0;
+}
+
+static int record(void *ctx, const sop_record *rec, sop_record *extra, sop_error *err)
+{
+    sop_lead_score *ls = ctx;
+    sop_score s;
+    ls->detail.len = 0;
+    int rc = sop_scorecard_eval(ls->scorecard, rec, ls->now, &ls->tz, &s,
+                                ls->explain ? &ls->detail : NULL, err);
+    if (rc != 0)
+        return rc;
+    char num[32];
+    int n = snprintf(num, sizeof num, "%.1f", s.score);
+    bool ok = sop_record_push(extra, num, (size_t)n, SOP_LITERAL) &&
+              sop_record_push(extra, s.grade, strlen(s.grade), SOP_TEXT) &&
+              sop_record_push(extra, s.hot ? "true" : "false", s.hot ? 4 : 5, SOP_LITERAL);
+    if (ok && ls->explain)
+        ok = sop_record_push(extra, ls->detail.data ? ls->detail.data : "", ls->detail.len,
+                             SOP_TEXT);
+    if (!ok)
+        return sop_error_set(err, SOP_EXIT_SOFTWARE, NULL, 0, "out of memory");
+    return 0;
+}
+
+void sop_lead_score_model(sop_lead_score *ls, sop_stream_model *model)
+{
+    model->ctx = ls;
+    model->added = &ls->added;
+    model->bind = bind;
+    model->record = record;
+}
+
+void sop_lead_score_free(sop_lead_score *ls)
+{
+    sop_schema_free(&ls->added);
+    sop_buf_free(&ls->detail);
+}

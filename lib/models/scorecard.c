@@ -1,0 +1,854 @@
+#include "scorecard.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <math.h>
+#include <regex.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "text.h"
+
+#define FOLD_CAP 1024 /* longest value compared as text, in bytes */
+
+enum cond_kind { COND_EQUALS, COND_ONE_OF, COND_CONTAINS, COND_RANGE, COND_REGEX, COND_PRESENT };
+
+typedef struct outcome {
+    double points;
+    double multiplier;
+    char *label;
+} outcome;
+
+typedef struct rule {
+    enum cond_kind kind;
+    char **texts;   /* as written, for --print-config */
+    char **folded;  /* folded, for matching */
+    size_t text_count;
+    bool has_min, has_max;
+    double min, max;
+    char *pattern;
+    regex_t re;
+    bool re_ready;
+    outcome out;
+} rule;
+
+typedef struct indicator {
+    char *name;
+    char *column;
+    long col;
+    double points;
+    rule *rules;
+    size_t rule_count;
+    outcome fallback; /* "default": no rule matched */
+    outcome missing;
+    bool needs_fold, needs_number;
+    double best;
+} indicator;
+
+typedef struct grade {
+    char *label;
+    double min;
+} grade;
+
+struct sop_scorecard {
+    char *name;
+    double hot_threshold;
+    grade *grades;
+    size_t grade_count;
+    indicator *indicators;
+    size_t indicator_count;
+    char *decay_column;
+    long decay_col;
+    double half_life_days;
+    double best_total;
+    sop_missing_set missing;
+};
+
+/* ---- errors that name the key ---------------------------------------- */
+
+typedef struct ctx {
+    const char *origin;
+    sop_error *err;
+    char path[256];
+} ctx;
+
+static int config_error(ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static int config_error(ctx *c, const char *fmt, ...)
+{
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    if (c->path[0])
+        return sop_error_set(c->err, SOP_EXIT_CONFIG, c->origin, 0, "%s: %s", c->path, msg);
+    return sop_error_set(c->err, SOP_EXIT_CONFIG, c->origin, 0, "%s", msg);
+}
+
+static size_t path_push(ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static size_t path_push(ctx *c, const char *fmt, ...)
+{
+    size_t old = strlen(c->path);
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(c->path + old, sizeof c->path - old, fmt, ap);
+    va_end(ap);
+    return old;
+}
+
+static void path_pop(ctx *c, size_t old)
+{
+    c->path[old] = '\0';
+}
+
+static int check_keys(ctx *c, json_t *obj, const char *const *allowed)
+{
+    const char *key;
+    json_t *v;
+    json_object_foreach(obj, key, v) {
+        bool ok = false;
+        for (size_t i = 0; allowed[i]; i++)
+            if (strcmp(key, allowed[i]) == 0)
+                ok = true;
+        if (!ok)
+            return config_error(c, "unknown key \"%s\"", key);
+    }
+    return 0;
+}
+
+static int get_number(ctx *c, json_t *obj, const char *key, double *out, bool *found)
+{
+    json_t *v = json_object_get(obj, key);
+    if (found)
+        *found = v != NULL;
+    if (v == NULL)
+        return 0;
+    if (!json_is_number(v)) {
+        size_t old = path_push(c, ".%s", key);
+        int rc = config_error(c, "must be a number");
+        path_pop(c, old);
+        return rc;
+    }
+    *out = json_number_value(v);
+    if (!isfinite(*out))
+        return config_error(c, "%s must be finite", key);
+    return 0;
+}
+
+static int get_string(ctx *c, json_t *obj, const char *key, bool required, char **out)
+{
+    json_t *v = json_object_get(obj, key);
+    size_t old = path_push(c, ".%s", key);
+    int rc = 0;
+    if (v == NULL) {
+        if (required)
+            rc = config_error(c, "is required");
+    } else if (!json_is_string(v) || json_string_length(v) == 0) {
+        rc = config_error(c, "must be a non-empty string");
+    } else if ((*out = strdup(json_string_value(v))) == NULL) {
+        rc = sop_error_set(c->err, SOP_EXIT_SOFTWARE, NULL, 0, "out of memory");
+    }
+    path_pop(c, old);
+    return rc;
+}
+
+static char *fold_copy(const char *s)
+{
+    char buf[FOLD_CAP];
+    size_t n = sop_text_fold(s, strlen(s), buf, sizeof buf);
+    if (n == (size_t)-1)
+        return NULL;
+    return strdup(buf);
+}
+
+/* ---- parsing ---------------------------------------------------------- */
+
+static int parse_outcome(ctx *c, json_t *obj, double default_points, outcome *out,
+                         const char *const *extra_keys)
+{
+    static const char *const keys[] = {"points", "multiplier", "label", NULL};
+    out->points = default_points;
+    out->multiplier = 1.0;
+    out->label = NULL;
+    if (obj == NULL)
+        return 0;
+    if (!json_is_object(obj))
+        return config_error(c, "must be an object");
+    if (extra_keys == NULL) {
+        int rc = check_keys(c, obj, keys);
+        if (rc != 0)
+            return rc;
+    }
+    int rc;
+    if ((rc = get_number(c, obj, "points", &out->points, NULL)) != 0 ||
+        (rc = get_number(c, obj, "multiplier", &out->multiplier, NULL)) != 0)
+        return rc;
+    if (out->multiplier < 0)
+        return config_error(c, "multiplier must not be negative");
+    json_t *label = json_object_get(obj, "label");
+    if (label != NULL) {
+        if (!json_is_string(label))
+            return config_error(c, "label must be a string");
+        if ((out->label = strdup(json_string_value(label))) == NULL)
+            return sop_error_set(c->err, SOP_EXIT_SOFTWARE, NULL, 0, "out of memory");
+    }
+    return 0;
+}
+
+static int parse_texts(ctx *c, json_t *v, rule *r, bool single)
+{
+    size_t count = single ? 1 : json_array_size(v);
+    if (single ? !json_is_string(v) : (!json_is_array(v) || count == 0))
+        return config_error(c, single ? "must be a string" : "must be a non-empty array of strings");
+    r->texts = calloc(count, sizeof *r->texts);
+    r->folded = calloc(count, sizeof *r->folded);
+    if (r->texts == NULL || r->folded == NULL)
+        return sop_error_set(c->err, SOP_EXIT_SOFTWARE, NULL, 0, "out of memory");
+    r->text_count = count;
+    for (size_t i = 0; i < count; i++) {
+        json_t *s = single ? v : json_array_get(v, i);
+        if (!json_is_string(s))
+            return config_error(c, "item %zu must be a string", i);
+        r->texts[i] = strdup(json_string_value(s));
+        r->folded[i] = fold_copy(json_string_value(s));
+        if (r->texts[i] == NULL || r->folded[i] == NULL)
+            return config_error(c, "item %zu is not valid UTF-8 text or too long", i);
+        if (r->kind == COND_CONTAINS && r->folded[i][0] == '\0')
+            return config_error(c, "item %zu is empty", i);
+    }
+    return 0;
+}
+
+static int parse_when(ctx *c, json_t *when, rule *r)
+{
+    if (!json_is_object(when) || json_object_size(when) == 0)
+        return config_error(c, "must be an object with one condition");
+    json_t *v;
+    if ((v = json_object_get(when, "equals")) != NULL) {
+        r->kind = COND_EQUALS;
+        if (json_object_size(when) != 1)
+            return config_error(c, "\"equals\" cannot be combined with other conditions");
+        return parse_texts(c, v, r, true);
+    }
+    if ((v = json_object_get(when, "one_of")) != NULL) {
+        r->kind = COND_ONE_OF;
+        if (json_object_size(when) != 1)
+            return config_error(c, "\"one_of\" cannot be combined with other conditions");
+        return parse_texts(c, v, r, false);
+    }
+    if ((v = json_object_get(when, "contains")) != NULL) {
+        r->kind = COND_CONTAINS;
+        if (json_object_size(when) != 1)
+            return config_error(c, "\"contains\" cannot be combined with other conditions");
+        return json_is_string(v) ? parse_texts(c, v, r, true) : parse_texts(c, v, r, false);
+    }
+    if ((v = json_object_get(when, "regex")) != NULL) {
+        r->kind = COND_REGEX;
+        if (json_object_size(when) != 1)
+            return config_error(c, "\"regex\" cannot be combined with other conditions");
+        if (!json_is_string(v))
+            return config_error(c, "regex must be a string");
+        r->pattern = strdup(json_string_value(v));
+        if (r->pattern == NULL)
+            return sop_error_set(c->err, SOP_EXIT_SOFTWARE, NULL, 0, "out of memory");
+        int rc = regcomp(&r->re, r->pattern, REG_EXTENDED | REG_ICASE | REG_NOSUB);
+        if (rc != 0) {
+            char msg[256];
+            regerror(rc, &r->re, msg, sizeof msg);
+            return config_error(c, "regex \"%s\" does not compile: %s", r->pattern, msg);
+        }
+        r->re_ready = true;
+        return 0;
+    }
+    if ((v = json_object_get(when, "present")) != NULL) {
+        r->kind = COND_PRESENT;
+        if (json_object_size(when) != 1)
+            return config_error(c, "\"present\" cannot be combined with other conditions");
+        if (!json_is_true(v))
+            return config_error(c, "present must be true (use the indicator's \"missing\" "
+                                   "outcome for missing values)");
+        return 0;
+    }
+    if (json_object_get(when, "min") || json_object_get(when, "max")) {
+        static const char *const keys[] = {"min", "max", NULL};
+        r->kind = COND_RANGE;
+        int rc;
+        if ((rc = check_keys(c, when, keys)) != 0 ||
+            (rc = get_number(c, when, "min", &r->min, &r->has_min)) != 0 ||
+            (rc = get_number(c, when, "max", &r->max, &r->has_max)) != 0)
+            return rc;
+        if (r->has_min && r->has_max && r->min >= r->max)
+            return config_error(c, "min (%g) must be below max (%g)", r->min, r->max);
+        return 0;
+    }
+    const char *key = NULL;
+    json_t *ignored;
+    json_object_foreach(when, key, ignored) break;
+    return config_error(c, "unknown condition \"%s\" (use equals, one_of, contains, min/max, "
+                           "regex or present)",
+                        key ? key : "");
+}
+
+static double outcome_value(const outcome *o)
+{
+    return o->points * o->multiplier;
+}
+
+static int parse_indicator(ctx *c, json_t *obj, indicator *ind)
+{
+    static const char *const keys[] = {"name", "column", "points", "rules",
+                                       "default", "missing", NULL};
+    static const char *const rule_keys[] = {"when", "points", "multiplier", "label", NULL};
+    int rc;
+    if (!json_is_object(obj))
+        return config_error(c, "must be an object");
+    if ((rc = check_keys(c, obj, keys)) != 0 ||
+        (rc = get_string(c, obj, "column", true, &ind->column)) != 0 ||
+        (rc = get_string(c, obj, "name", false, &ind->name)) != 0)
+        return rc;
+    if (ind->name == NULL && (ind->name = strdup(ind->column)) == NULL)
+        return sop_error_set(c->err, SOP_EXIT_SOFTWARE, NULL, 0, "out of memory");
+    ind->points = 10.0;
+    if ((rc = get_number(c, obj, "points", &ind->points, NULL)) != 0)
+        return rc;
+    json_t *rules = json_object_get(obj, "rules");
+    if (rules != NULL && !json_is_array(rules)) {
+        size_t old = path_push(c, ".rules");
+        rc = config_error(c, "must be an array");
+        path_pop(c, old);
+        return rc;
+    }
+    ind->rule_count = json_array_size(rules);
+    ind->rules = calloc(ind->rule_count ? ind->rule_count : 1, sizeof *ind->rules);
+    if (ind->rules == NULL)
+        return sop_error_set(c->err, SOP_EXIT_SOFTWARE, NULL, 0, "out of memory");
+    for (size_t i = 0; i < ind->rule_count; i++) {
+        json_t *r = json_array_get(rules, i);
+        size_t old = path_push(c, ".rules[%zu]", i);
+        if (!json_is_object(r)) {
+            rc = config_error(c, "must be an object");
+        } else if ((rc = check_keys(c, r, rule_keys)) == 0) {
+            json_t *when = json_object_get(r, "when");
+            if (when == NULL) {
+                rc = config_error(c, "\"when\" is required");
+            } else {
+                size_t w = path_push(c, ".when");
+                rc = parse_when(c, when, &ind->rules[i]);
+                path_pop(c, w);
+                if (rc == 0)
+                    rc = parse_outcome(c, r, ind->points, &ind->rules[i].out, rule_keys);
+            }
+        }
+        path_pop(c, old);
+        if (rc != 0)
+            return rc;
+        if (ind->rules[i].kind == COND_RANGE)
+            ind->needs_number = true;
+        else if (ind->rules[i].kind != COND_PRESENT)
+            ind->needs_fold = true;
+    }
+    size_t old = path_push(c, ".default");
+    rc = parse_outcome(c, json_object_get(obj, "default"), ind->points, &ind->fallback, NULL);
+    path_pop(c, old);
+    if (rc != 0)
+        return rc;
+    old = path_push(c, ".missing");
+    rc = parse_outcome(c, json_object_get(obj, "missing"), 0.0, &ind->missing, NULL);
+    path_pop(c, old);
+    if (rc != 0)
+        return rc;
+    ind->best = outcome_value(&ind->fallback);
+    if (outcome_value(&ind->missing) > ind->best)
+        ind->best = outcome_value(&ind->missing);
+    for (size_t i = 0; i < ind->rule_count; i++)
+        if (outcome_value(&ind->rules[i].out) > ind->best)
+            ind->best = outcome_value(&ind->rules[i].out);
+    return 0;
+}
+
+static int parse_grades(ctx *c, json_t *v, sop_scorecard *sc)
+{
+    if (v == NULL) {
+        static const struct { const char *label; double min; } defaults[] = {
+            {"A", 85}, {"B", 70}, {"C", 50}, {"D", 0}};
+        sc->grade_count = 4;
+        sc->grades = calloc(4, sizeof *sc->grades);
+        if (sc->grades == NULL)
+            return sop_error_set(c->err, SOP_EXIT_SOFTWARE, NULL, 0, "out of memory");
+        for (size_t i = 0; i < 4; i++) {
+            sc->grades[i].label = strdup(defaults[i].label);
+            sc->grades[i].min = defaults[i].min;
+            if (sc->grades[i].label == NULL)
+                return sop_error_set(c->err, SOP_EXIT_SOFTWARE, NULL, 0, "out of memory");
+        }
+        return 0;
+    }
+    if (!json_is_array(v) || json_array_size(v) == 0)
+        return config_error(c, "grades must be a non-empty array");
+    sc->grade_count = json_array_size(v);
+    sc->grades = calloc(sc->grade_count, sizeof *sc->grades);
+    if (sc->grades == NULL)
+        return sop_error_set(c->err, SOP_EXIT_SOFTWARE, NULL, 0, "out of memory");
+    static const char *const keys[] = {"grade", "min", NULL};
+    for (size_t i = 0; i < sc->grade_count; i++) {
+        json_t *g = json_array_get(v, i);
+        size_t old = path_push(c, "grades[%zu]", i);
+        int rc = 0;
+        bool found = false;
+        if (!json_is_object(g))
+            rc = config_error(c, "must be an object");
+        else if ((rc = check_keys(c, g, keys)) == 0 &&
+                 (rc = get_string(c, g, "grade", true, &sc->grades[i].label)) == 0 &&
+                 (rc = get_number(c, g, "min", &sc->grades[i].min, &found)) == 0 && !found)
+            rc = config_error(c, "\"min\" is required");
+        if (rc == 0 && i > 0 && sc->grades[i].min >= sc->grades[i - 1].min)
+            rc = config_error(c, "grades must be in descending order of min");
+        path_pop(c, old);
+        if (rc != 0)
+            return rc;
+    }
+    return 0;
+}
+
+static int parse_root(ctx *c, json_t *root, sop_scorecard *sc)
+{
+    static const char *const keys[] = {"name", "hot_threshold", "grades", "decay",
+                                       "indicators", "missing_values", NULL};
+    int rc;
+    if (!json_is_object(root))
+        return config_error(c, "the scorecard must be a JSON object");
+    if ((rc = check_keys(c, root, keys)) != 0 ||
+        (rc = get_string(c, root, "name", false, &sc->name)) != 0)
+        return rc;
+    sc->hot_threshold = 85.0;
+    if ((rc = get_number(c, root, "hot_threshold", &sc->hot_threshold, NULL)) != 0)
+        return rc;
+    if (sc->hot_threshold < 0 || sc->hot_threshold > 100)
+        return config_error(c, "hot_threshold must be between 0 and 100");
+    if ((rc = parse_grades(c, json_object_get(root, "grades"), sc)) != 0)
+        return rc;
+    sop_missing_default(&sc->missing);
+    json_t *mv = json_object_get(root, "missing_values");
+    if (mv != NULL) {
+        if (!json_is_array(mv))
+            return config_error(c, "missing_values must be an array of strings");
+        sc->missing.count = 0;
+        for (size_t i = 0; i < json_array_size(mv); i++) {
+            json_t *s = json_array_get(mv, i);
+            if (!json_is_string(s) || !sop_missing_add(&sc->missing, json_string_value(s)))
+                return config_error(c, "missing_values[%zu] must be a short string (at most "
+                                       "%d of them)", i, SOP_MISSING_MAX);
+        }
+    }
+    json_t *decay = json_object_get(root, "decay");
+    if (decay != NULL) {
+        static const char *const dkeys[] = {"column", "half_life_days", NULL};
+        size_t old = path_push(c, "decay");
+        bool found = false;
+        if (!json_is_object(decay))
+            rc = config_error(c, "must be an object");
+        else if ((rc = check_keys(c, decay, dkeys)) == 0 &&
+                 (rc = get_string(c, decay, "column", true, &sc->decay_column)) == 0 &&
+                 (rc = get_number(c, decay, "half_life_days", &sc->half_life_days, &found)) == 0 &&
+                 (!found || sc->half_life_days <= 0))
+            rc = config_error(c, "half_life_days must be a number above 0");
+        path_pop(c, old);
+        if (rc != 0)
+            return rc;
+    }
+    json_t *inds = json_object_get(root, "indicators");
+    if (!json_is_array(inds) || json_array_size(inds) == 0)
+        return config_error(c, "\"indicators\" must be a non-empty array");
+    sc->indicator_count = json_array_size(inds);
+    sc->indicators = calloc(sc->indicator_count, sizeof *sc->indicators);
+    if (sc->indicators == NULL)
+        return sop_error_set(c->err, SOP_EXIT_SOFTWARE, NULL, 0, "out of memory");
+    sc->best_total = 0;
+    for (size_t i = 0; i < sc->indicator_count; i++) {
+        size_t old = path_push(c, "indicators[%zu]", i);
+        rc = parse_indicator(c, json_array_get(inds, i), &sc->indicators[i]);
+        path_pop(c, old);
+        if (rc != 0)
+            return rc;
+        for (size_t k = 0; k < i; k++)
+            if (strcmp(sc->indicators[k].name, sc->indicators[i].name) == 0) {
+                old = path_push(c, "indicators[%zu].name", i);
+                rc = config_error(c, "\"%s\" is used twice", sc->indicators[i].name);
+                path_pop(c, old);
+                return rc;
+            }
+        sc->best_total += sc->indicators[i].best;
+    }
+    if (!(sc->best_total > 0))
+        return config_error(c, "no indicator can give points: the best total is %g",
+                            sc->best_total);
+    return 0;
+}
+
+int sop_scorecard_parse(const char *text, size_t len, const char *origin, sop_scorecard **out,
+                        sop_error *err)
+{
+    json_error_t jerr;
+    json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+    if (root == NULL)
+        return sop_error_set(err, SOP_EXIT_CONFIG, origin, jerr.line,
+                             "invalid JSON: %s", jerr.text);
+    sop_scorecard *sc = calloc(1, sizeof *sc);
+    if (sc == NULL) {
+        json_decref(root);
+        return sop_error_set(err, SOP_EXIT_SOFTWARE, NULL, 0, "out of memory");
+    }
+    sc->decay_col = -1;
+    ctx c = {origin, err, ""};
+    int rc = parse_root(&c, root, sc);
+    json_decref(root);
+    if (rc != 0) {
+        sop_scorecard_free(sc);
+        return rc;
+    }
+    *out = sc;
+    return 0;
+}
+
+int sop_scorecard_load(const char *path, sop_scorecard **out, sop_error *err)
+{
+    if (path == NULL)
+        return sop_scorecard_parse(sop_scorecard_default_json, strlen(sop_scorecard_default_json),
+                                   "built-in scorecard", out, err);
+    FILE *f = fopen(path, "rb");
+    if (f == NULL)
+        return sop_error_set(err, SOP_EXIT_NOINPUT, path, 0, "cannot open config: %s",
+                             strerror(errno));
+    sop_buf b = {0};
+    char chunk[8192];
+    size_t n;
+    int rc = 0;
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) {
+        if (b.len + n > 16u * 1024u * 1024u) {
+            rc = sop_error_set(err, SOP_EXIT_CONFIG, path, 0, "config larger than 16 MiB");
+            break;
+        }
+        if (!sop_buf_put(&b, chunk, n)) {
+            rc = sop_error_set(err, SOP_EXIT_SOFTWARE, NULL, 0, "out of memory");
+            break;
+        }
+    }
+    if (rc == 0 && ferror(f))
+        rc = sop_error_set(err, SOP_EXIT_IOERR, path, 0, "read failed");
+    fclose(f);
+    if (rc == 0) {
+        const char *text = b.data ? b.data : "";
+        size_t len = b.len;
+        if (len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0) {
+            text += 3;
+            len -= 3;
+        }
+        rc = sop_scorecard_parse(text, len, path, out, err);
+    }
+    sop_buf_free(&b);
+    return rc;
+}
+
+static void free_outcome(outcome *o)
+{
+    free(o->label);
+}
+
+void sop_scorecard_free(sop_scorecard *sc)
+{
+    if (sc == NULL)
+        return;
+    for (size_t i = 0; i < sc->indicator_count; i++) {
+        indicator *ind = &sc->indicators[i];
+        for (size_t k = 0; k < ind->rule_count; k++) {
+            rule *r = &ind->rules[k];
+            for (size_t t = 0; t < r->text_count; t++) {
+                free(r->texts ? r->texts[t] : NULL);
+                free(r->folded ? r->folded[t] : NULL);
+            }
+            free(r->texts);
+            free(r->folded);
+            free(r->pattern);
+            if (r->re_ready)
+                regfree(&r->re);
+            free_outcome(&r->out);
+        }
+        free(ind->rules);
+        free(ind->name);
+        free(ind->column);
+        free_outcome(&ind->fallback);
+        free_outcome(&ind->missing);
+    }
+    free(sc->indicators);
+    for (size_t i = 0; i < sc->grade_count; i++)
+        free(sc->grades[i].label);
+    free(sc->grades);
+    free(sc->decay_column);
+    free(sc->name);
+    free(sc);
+}
+
+/* ---- --print-config ----------------------------------------------------- */
+
+static json_t *outcome_json(const outcome *o)
+{
+    json_t *obj = json_object();
+    json_object_set_new(obj, "points", json_real(o->points));
+    json_object_set_new(obj, "multiplier", json_real(o->multiplier));
+    if (o->label)
+        json_object_set_new(obj, "label", json_string(o->label));
+    return obj;
+}
+
+static json_t *texts_json(const rule *r)
+{
+    json_t *arr = json_array();
+    for (size_t i = 0; i < r->text_count; i++)
+        json_array_append_new(arr, json_string(r->texts[i]));
+    return arr;
+}
+
+static json_t *rule_json(const rule *r)
+{
+    json_t *when = json_object();
+    switch (r->kind) {
+    case COND_EQUALS: json_object_set_new(when, "equals", json_string(r->texts[0])); break;
+    case COND_ONE_OF: json_object_set_new(when, "one_of", texts_json(r)); break;
+    case COND_CONTAINS: json_object_set_new(when, "contains", texts_json(r)); break;
+    case COND_REGEX: json_object_set_new(when, "regex", json_string(r->pattern)); break;
+    case COND_PRESENT: json_object_set_new(when, "present", json_true()); break;
+    case COND_RANGE:
+        if (r->has_min)
+            json_object_set_new(when, "min", json_real(r->min));
+        if (r->has_max)
+            json_object_set_new(when, "max", json_real(r->max));
+        break;
+    }
+    json_t *obj = outcome_json(&r->out);
+    json_t *full = json_object();
+    json_object_set_new(full, "when", when);
+    json_object_update(full, obj);
+    json_decref(obj);
+    return full;
+}
+
+char *sop_scorecard_to_json(const sop_scorecard *sc)
+{
+    json_t *root = json_object();
+    if (sc->name)
+        json_object_set_new(root, "name", json_string(sc->name));
+    json_object_set_new(root, "hot_threshold", json_real(sc->hot_threshold));
+    json_t *grades = json_array();
+    for (size_t i = 0; i < sc->grade_count; i++) {
+        json_t *g = json_object();
+        json_object_set_new(g, "grade", json_string(sc->grades[i].label));
+        json_object_set_new(g, "min", json_real(sc->grades[i].min));
+        json_array_append_new(grades, g);
+    }
+    json_object_set_new(root, "grades", grades);
+    json_t *mv = json_array();
+    for (size_t i = 0; i < sc->missing.count; i++)
+        json_array_append_new(mv, json_string(sc->missing.marker[i]));
+    json_object_set_new(root, "missing_values", mv);
+    if (sc->decay_column) {
+        json_t *d = json_object();
+        json_object_set_new(d, "column", json_string(sc->decay_column));
+        json_object_set_new(d, "half_life_days", json_real(sc->half_life_days));
+        json_object_set_new(root, "decay", d);
+    }
+    json_t *inds = json_array();
+    for (size_t i = 0; i < sc->indicator_count; i++) {
+        const indicator *ind = &sc->indicators[i];
+        json_t *o = json_object();
+        json_object_set_new(o, "name", json_string(ind->name));
+        json_object_set_new(o, "column", json_string(ind->column));
+        json_object_set_new(o, "points", json_real(ind->points));
+        json_t *rules = json_array();
+        for (size_t k = 0; k < ind->rule_count; k++)
+            json_array_append_new(rules, rule_json(&ind->rules[k]));
+        json_object_set_new(o, "rules", rules);
+        json_object_set_new(o, "default", outcome_json(&ind->fallback));
+        json_object_set_new(o, "missing", outcome_json(&ind->missing));
+        json_object_set_new(o, "best", json_real(ind->best));
+        json_array_append_new(inds, o);
+    }
+    json_object_set_new(root, "indicators", inds);
+    json_object_set_new(root, "best_total", json_real(sc->best_total));
+    char *text = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10));
+    json_decref(root);
+    return text;
+}
+
+/* ---- scoring ---------------------------------------------------------- */
+
+int sop_scorecard_bind(sop_scorecard *sc, const sop_schema *schema, char *absent,
+                       size_t absent_size, sop_error *err)
+{
+    (void)err;
+    size_t used = 0;
+    if (absent_size > 0)
+        absent[0] = '\0';
+    for (size_t i = 0; i < sc->indicator_count; i++) {
+        indicator *ind = &sc->indicators[i];
+        ind->col = sop_schema_find(schema, ind->column);
+        if (ind->col < 0 && used < absent_size) {
+            bool seen = false;
+            for (size_t k = 0; k < i; k++)
+                if (strcmp(sc->indicators[k].column, ind->column) == 0)
+                    seen = true;
+            if (!seen) {
+                int n = snprintf(absent + used, absent_size - used, "%s%s", used ? ", " : "",
+                                 ind->column);
+                if (n > 0)
+                    used += (size_t)n;
+                if (used >= absent_size)
+                    used = absent_size - 1;
+            }
+        }
+    }
+    if (sc->decay_column) {
+        sc->decay_col = sop_schema_find(schema, sc->decay_column);
+        if (sc->decay_col < 0 && used < absent_size)
+            snprintf(absent + used, absent_size - used, "%s%s", used ? ", " : "",
+                     sc->decay_column);
+    }
+    return 0;
+}
+
+bool sop_scorecard_has_decay(const sop_scorecard *sc)
+{
+    return sc->decay_column != NULL;
+}
+
+static bool value_missing(const sop_scorecard *sc, const sop_record *rec, long col,
+                          const char **s, size_t *len)
+{
+    if (col < 0)
+        return true;
+    unsigned char kind = sop_record_kind(rec, (size_t)col);
+    *s = sop_record_text(rec, (size_t)col, len);
+    if (kind == SOP_ABSENT)
+        return true;
+    if (kind == SOP_LITERAL && *len == 4 && memcmp(*s, "null", 4) == 0)
+        return true;
+    return sop_value_missing(&sc->missing, *s, *len);
+}
+
+static bool rule_matches(const rule *r, const char *folded, bool fold_ok, bool num_ok, double num)
+{
+    switch (r->kind) {
+    case COND_PRESENT:
+        return true;
+    case COND_RANGE:
+        return num_ok && (!r->has_min || num >= r->min) && (!r->has_max || num < r->max);
+    case COND_EQUALS:
+    case COND_ONE_OF:
+        if (!fold_ok)
+            return false;
+        for (size_t i = 0; i < r->text_count; i++)
+            if (strcmp(folded, r->folded[i]) == 0)
+                return true;
+        return false;
+    case COND_CONTAINS:
+        if (!fold_ok)
+            return false;
+        for (size_t i = 0; i < r->text_count; i++)
+            if (strstr(folded, r->folded[i]) != NULL)
+                return true;
+        return false;
+    case COND_REGEX:
+        return fold_ok && regexec(&r->re, folded, 0, NULL, 0) == 0;
+    }
+    return false;
+}
+
+static const outcome *indicator_outcome(const sop_scorecard *sc, const indicator *ind,
+                                        const sop_record *rec)
+{
+    const char *s = "";
+    size_t len = 0;
+    if (value_missing(sc, rec, ind->col, &s, &len))
+        return &ind->missing;
+    char folded[FOLD_CAP];
+    bool fold_ok = false, num_ok = false;
+    double num = 0;
+    if (ind->needs_fold)
+        fold_ok = sop_text_fold(s, len, folded, sizeof folded) != (size_t)-1;
+    if (ind->needs_number)
+        num_ok = sop_parse_number(s, len, &num);
+    for (size_t i = 0; i < ind->rule_count; i++)
+        if (rule_matches(&ind->rules[i], folded, fold_ok, num_ok, num))
+            return &ind->rules[i].out;
+    return &ind->fallback;
+}
+
+static bool detail_add(sop_buf *detail, const char *name, double value, const char *label)
+{
+    char num[64];
+    snprintf(num, sizeof num, " %+.1f", value);
+    return sop_buf_put(detail, name, strlen(name)) && sop_buf_put(detail, num, strlen(num)) &&
+           (label == NULL ||
+            (sop_buf_put(detail, " (", 2) && sop_buf_put(detail, label, strlen(label)) &&
+             sop_buf_put(detail, ")", 1))) &&
+           sop_buf_put(detail, "; ", 2);
+}
+
+int sop_scorecard_eval(const sop_scorecard *sc, const sop_record *rec, int64_t now,
+                       const sop_tz *tz, sop_score *out, sop_buf *detail, sop_error *err)
+{
+    double total = 0;
+    bool ok = true;
+    for (size_t i = 0; i < sc->indicator_count; i++) {
+        const indicator *ind = &sc->indicators[i];
+        const outcome *o = indicator_outcome(sc, ind, rec);
+        double v = outcome_value(o);
+        total += v;
+        if (detail)
+            ok = ok && detail_add(detail, ind->name, v, o->label);
+    }
+    double score = 100.0 * total / sc->best_total;
+    if (score < 0)
+        score = 0;
+    if (score > 100)
+        score = 100;
+    if (detail) {
+        char tail[96];
+        snprintf(tail, sizeof tail, "total %.1f/%.1f", total, sc->best_total);
+        ok = ok && sop_buf_put(detail, tail, strlen(tail));
+    }
+    if (sc->decay_column) {
+        const char *s = "";
+        size_t len = 0;
+        int64_t at;
+        char note[128];
+        if (!value_missing(sc, rec, sc->decay_col, &s, &len) &&
+            sop_parse_time(s, len, tz, true, &at)) {
+            double age_days = (double)(now - at) / 86400.0;
+            if (age_days < 0)
+                age_days = 0;
+            double factor = pow(0.5, age_days / sc->half_life_days);
+            score *= factor;
+            snprintf(note, sizeof note, "; decay x%.3f (age %.1f days)", factor, age_days);
+        } else {
+            snprintf(note, sizeof note, "; no decay (%s not a readable time)", sc->decay_column);
+        }
+        if (detail)
+            ok = ok && sop_buf_put(detail, note, strlen(note));
+    }
+    if (!ok)
+        return sop_error_set(err, SOP_EXIT_SOFTWARE, NULL, 0, "out of memory");
+    out->score = round(score * 10.0) / 10.0;
+    out->grade = sc->grades[sc->grade_count - 1].label;
+    for (size_t i = 0; i < sc->grade_count; i++) {
+        if (out->score >= sc->grades[i].min) {
+            out->grade = sc->grades[i].label;
+            break;
+        }
+    }
+    out->hot = out->score >= sc->hot_threshold;
+    return 0;
+}

@@ -1,0 +1,51 @@
+/* scorecard.h - the lead scorecard: indicators that each read one column
+ * and give points x multiplier by the first matching rule; the sum is
+ * normalised so that the best outcome of every indicator scores 100. */
+#ifndef SOP_SCORECARD_H
+#define SOP_SCORECARD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "error.h"
+#include "record.h"
+#include "values.h"
+#include "writer.h"
+
+typedef struct sop_scorecard sop_scorecard;
+
+/* The built-in scorecard text (the article's six indicators). */
+extern const char sop_scorecard_default_json[];
+
+/* Loads a scorecard from a JSON file, or the built-in one when path is
+ * NULL.  Errors: 66 cannot open, 78 invalid config (naming the key). */
+int sop_scorecard_load(const char *path, sop_scorecard **out, sop_error *err);
+int sop_scorecard_parse(const char *text, size_t len, const char *origin, sop_scorecard **out,
+                        sop_error *err);
+void sop_scorecard_free(sop_scorecard *sc);
+
+/* The effective scorecard, every default filled in, as indented JSON
+ * (malloc'd; NULL when out of memory). */
+char *sop_scorecard_to_json(const sop_scorecard *sc);
+
+/* Resolves column names against the input columns.  Columns the
+ * scorecard reads but the input lacks count as missing; their names are
+ * listed in `absent` (comma-separated) for a note. */
+int sop_scorecard_bind(sop_scorecard *sc, const sop_schema *schema, char *absent,
+                       size_t absent_size, sop_error *err);
+
+bool sop_scorecard_has_decay(const sop_scorecard *sc);
+
+typedef struct sop_score {
+    double score;      /* 0..100, rounded to one decimal */
+    const char *grade;
+    bool hot;
+} sop_score;
+
+/* Scores one record.  `now` and `tz` matter only for decay.  With detail
+ * non-NULL, appends the per-indicator explanation to it. */
+int sop_scorecard_eval(const sop_scorecard *sc, const sop_record *rec, int64_t now,
+                       const sop_tz *tz, sop_score *out, sop_buf *detail, sop_error *err);
+
+#endif
