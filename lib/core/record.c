@@ -61,6 +61,8 @@ void sop_record_clear(sop_record *rec)
 {
     rec->count = 0;
     rec->used = 0;
+    rec->raw = NULL;
+    rec->raw_len = 0;
 }
 
 static bool reserve_values(sop_record *rec, size_t need)
@@ -128,5 +130,37 @@ bool sop_record_set(sop_record *rec, size_t index, const char *s, size_t len,
     rec->values[index].off = off;
     rec->values[index].len = len;
     rec->values[index].kind = kind;
+    return true;
+}
+
+bool sop_record_split(sop_record *rec, const char *line, size_t len, char delim,
+                      size_t *longest)
+{
+    size_t off;
+    sop_record_clear(rec);
+    if (!store(rec, line, len, &off))
+        return false;
+    char *base = rec->arena + off;
+    char *end = base + len;
+    char *p = base;
+    size_t max = 0;
+    for (;;) {
+        char *d = memchr(p, delim, (size_t)(end - p));
+        char *stop = d ? d : end;
+        if (!reserve_values(rec, rec->count + 1))
+            return false;
+        size_t flen = (size_t)(stop - p);
+        rec->values[rec->count].off = (size_t)(p - rec->arena);
+        rec->values[rec->count].len = flen;
+        rec->values[rec->count].kind = SOP_TEXT;
+        rec->count++;
+        if (flen > max)
+            max = flen;
+        if (d == NULL)
+            break;
+        *d = '\0';
+        p = d + 1;
+    }
+    *longest = max;
     return true;
 }

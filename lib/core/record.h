@@ -42,6 +42,12 @@ typedef struct sop_record {
     size_t arena_cap;
     const char *file;  /* display name of the input the record came from */
     long line;         /* physical line where the record starts */
+    /* When the record was one unquoted delimited line, its text (valid
+     * until the next read): a CSV writer with the same delimiter can copy
+     * it as it is, since no field needs quoting. NULL otherwise. */
+    const char *raw;
+    size_t raw_len;
+    char raw_delim;
 } sop_record;
 
 void sop_record_init(sop_record *rec);
@@ -49,6 +55,11 @@ void sop_record_free(sop_record *rec);
 void sop_record_clear(sop_record *rec);
 /* Appends a value; false when out of memory. */
 bool sop_record_push(sop_record *rec, const char *s, size_t len, unsigned char kind);
+/* Replaces the values with the fields of one unquoted line split at
+ * `delim`.  Returns false when out of memory; *longest is the length of
+ * the longest field. */
+bool sop_record_split(sop_record *rec, const char *line, size_t len, char delim,
+                      size_t *longest);
 /* Sets value `index`, growing the record with absent values as needed. */
 bool sop_record_set(sop_record *rec, size_t index, const char *s, size_t len,
                     unsigned char kind);

@@ -35,23 +35,27 @@ void sop_text_trim(const char **s, size_t *len)
     *len = n;
 }
 
-/* True when folding cannot change s beyond ASCII lower-casing: only ASCII
- * and CJK unified ideographs (U+4E00..U+9FFF, lead bytes E4..E9), which
- * NFKC and case folding leave alone.  Most CRM text is like that, and this
- * skips utf8proc's allocation for it. */
-static bool fold_is_trivial(const unsigned char *p, size_t n)
+/* Copies s lower-cased into out while it holds only ASCII and CJK unified
+ * ideographs (U+4000..U+9FFF, lead bytes E4..E9), which NFKC and case
+ * folding leave alone; most CRM text is like that, and this skips
+ * utf8proc's allocation for it.  Returns false at the first other byte. */
+static bool fold_trivial(const unsigned char *p, size_t n, char *out)
 {
     size_t i = 0;
     while (i < n) {
         unsigned char c = p[i];
         if (c < 0x80) {
-            i++;
+            out[i++] = (char)((c >= 'A' && c <= 'Z') ? c + 32 : c);
         } else if (c >= 0xE4 && c <= 0xE9 && i + 2 < n) {
+            out[i] = (char)c;
+            out[i + 1] = (char)p[i + 1];
+            out[i + 2] = (char)p[i + 2];
             i += 3;
         } else {
             return false;
         }
     }
+    out[n] = '\0';
     return true;
 }
 
@@ -59,16 +63,8 @@ size_t sop_text_fold(const char *s, size_t len, char *out, size_t cap)
 {
     sop_text_trim(&s, &len);
     const unsigned char *p = (const unsigned char *)s;
-    if (fold_is_trivial(p, len)) {
-        if (len + 1 > cap)
-            return (size_t)-1;
-        for (size_t i = 0; i < len; i++) {
-            unsigned char c = p[i];
-            out[i] = (char)((c >= 'A' && c <= 'Z') ? c + 32 : c);
-        }
-        out[len] = '\0';
+    if (len + 1 <= cap && fold_trivial(p, len, out))
         return len;
-    }
     utf8proc_uint8_t *folded = NULL;
     utf8proc_ssize_t n = utf8proc_map((const utf8proc_uint8_t *)s, (utf8proc_ssize_t)len,
                                       &folded,

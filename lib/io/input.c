@@ -88,22 +88,40 @@ bool sop_utf8_valid(const char *str, size_t len, bool allow_cut, size_t *bad_at)
         while (i + 8 <= len) {
             uint64_t w;
             memcpy(&w, s + i, 8);
-            if ((w & 0x8080808080808080ull) != 0 ||
-                ((w - 0x0101010101010101ull) & ~w & 0x8080808080808080ull) != 0)
+            uint64_t stop = (w & 0x8080808080808080ull) |
+                            ((w - 0x0101010101010101ull) & ~w & 0x8080808080808080ull);
+            if (stop != 0) {
+                /* skip the ASCII bytes before the first non-ASCII or NUL one
+                 * (the lowest flagged byte is exact; little-endian load) */
+                i += (size_t)__builtin_ctzll(stop) / 8;
                 break;
+            }
             i += 8;
         }
         if (i >= len)
             break;
         unsigned char c = s[i];
-        size_t need;
-        uint32_t cp;
-        if (c == 0)
-            goto bad;
         if (c < 0x80) {
+            if (c == 0)
+                goto bad;
             i++;
             continue;
-        } else if (c >= 0xC2 && c <= 0xDF) {
+        }
+        /* a run of three-byte sequences (all of CJK): the common case here */
+        if (c >= 0xE0 && c <= 0xEF && i + 2 < len) {
+            do {
+                unsigned char c1 = s[i + 1], c2 = s[i + 2];
+                if ((c1 & 0xC0) != 0x80 || (c2 & 0xC0) != 0x80 || (c == 0xE0 && c1 < 0xA0) ||
+                    (c == 0xED && c1 >= 0xA0))
+                    goto bad;
+                i += 3;
+                c = i < len ? s[i] : 0;
+            } while (c >= 0xE0 && c <= 0xEF && i + 2 < len);
+            continue;
+        }
+        size_t need;
+        uint32_t cp;
+        if (c >= 0xC2 && c <= 0xDF) {
             need = 1;
             cp = c & 0x1Fu;
         } else if (c >= 0xE0 && c <= 0xEF) {
@@ -386,6 +404,23 @@ int sop_input_read(sop_input *in, char *dst, size_t cap, size_t *got, sop_error 
     *got = 0;
     if (in->converting)
         return read_converted(in, dst, cap, got, err);
+    if (!in->gzip && in->plain_pos == in->plain_len && in->raw_pos == in->raw_len) {
+        /* plain input with nothing buffered: read straight into the caller's buffer */
+        while (!in->raw_eof) {
+            ssize_t n = read(in->fd, dst, cap);
+            if (n < 0 && errno == EINTR)
+                continue;
+            if (n < 0)
+                return sop_error_set(err, SOP_EXIT_IOERR, in->name, 0, "read failed: %s",
+                                     strerror(errno));
+            if (n == 0)
+                in->raw_eof = in->plain_eof = true;
+            in->raw_offset += (uint64_t)n;
+            *got = (size_t)n;
+            break;
+        }
+        return 0;
+    }
     if (in->plain_pos == in->plain_len) {
         int rc = fill_plain(in, err);
         if (rc != 0)

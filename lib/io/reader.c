@@ -395,6 +395,42 @@ static int skip_long(sop_reader *r, sop_record *rec, sop_error *err)
     return SOP_READ_BAD;
 }
 
+/* A line without quotes is split at the delimiter directly: the same
+ * fields libcsv would give, at a fraction of its per-byte cost.  Lines
+ * with quotes, and records spanning lines, go through libcsv. */
+static int plain_line(sop_reader *r, sop_record *rec, size_t ls, size_t ce, size_t le,
+                      sop_error *err)
+{
+    const char *s = r->buf + ls;
+    size_t len = ce - ls, longest = 0, bad_at = 0;
+    r->line_no++;
+    r->pos = le;
+    r->start = ls;
+    rec->line = r->line_no;
+    rec->file = r->file_name;
+    r->rec_raw_off = ls;
+    r->rec_raw_len = len;
+    int result = SOP_READ_RECORD;
+    if (!sop_utf8_valid(s, len, false, &bad_at)) {
+        if (s[bad_at] == '\0')
+            result = bad(r, err, s, len, "NUL byte at byte %zu of the record", bad_at + 1);
+        else
+            result = bad(r, err, s, len, "undecodable bytes at byte %zu (not valid %s)",
+                         bad_at + 1, sop_encoding_name(sop_input_encoding(r->in)));
+    } else if (!sop_record_split(rec, s, len, r->delimiter, &longest)) {
+        result = -sop_error_set(err, SOP_EXIT_SOFTWARE, NULL, 0, "out of memory");
+    } else if (longest > r->max_field) {
+        result = bad(r, err, s, len, "a field is %zu bytes, over the %zu-byte limit (--max-field)",
+                     longest, r->max_field);
+    } else {
+        rec->raw = s;
+        rec->raw_len = len;
+        rec->raw_delim = r->delimiter;
+    }
+    r->start = r->pos;
+    return result;
+}
+
 /* Reads one CSV record (header or data) into rec; ragged rows are the
  * caller's check. */
 static int csv_record(sop_reader *r, sop_record *rec, sop_error *err)
@@ -432,6 +468,8 @@ static int csv_record(sop_reader *r, sop_record *rec, sop_error *err)
                 r->line_no++;
                 continue;
             }
+            if (memchr(r->buf + ls, '"', ce - ls) == NULL)
+                return plain_line(r, rec, ls, ce, le, err);
             r->in_record = true;
             r->row_done = false;
             r->rec_bad = false;

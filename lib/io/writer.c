@@ -28,6 +28,7 @@ struct sop_writer {
     bool to_temp;
     sop_buf out;
     char delim;
+    bool special[256]; /* bytes that make a CSV field need quotes */
     const char *eol;
     bool escape;
     bool header_done;
@@ -148,6 +149,8 @@ int sop_writer_open(sop_writer **out, const sop_writer_opts *opts, sop_error *er
     w->fd = STDOUT_FILENO;
     w->delim = opts->format == SOP_FMT_TSV ? '\t' : (opts->delimiter ? opts->delimiter : ',');
     w->eol = opts->excel ? "\r\n" : "\n";
+    w->special[(unsigned char)w->delim] = true;
+    w->special['"'] = w->special['\n'] = w->special['\r'] = true;
     w->escape = opts->excel || opts->safe_formulas;
     if (opts->path && strcmp(opts->path, "-") != 0) {
         snprintf(w->path, sizeof w->path, "%s", opts->path);
@@ -194,9 +197,9 @@ static bool needs_escape(const sop_writer *w, const char *s, size_t len)
 static bool put_csv_field(sop_writer *w, const char *s, size_t len)
 {
     bool quote = false;
+    const unsigned char *u = (const unsigned char *)s;
     for (size_t i = 0; i < len; i++) {
-        char c = s[i];
-        if (c == w->delim || c == '"' || c == '\n' || c == '\r') {
+        if (w->special[u[i]]) {
             quote = true;
             break;
         }
@@ -253,7 +256,14 @@ static int csv_record(sop_writer *w, const sop_record *rec, const sop_record *ex
 {
     size_t n_in = w->input ? w->input->count : 0;
     size_t n_add = w->added ? w->added->count : 0;
-    for (size_t i = 0; i < n_in + n_add; i++) {
+    size_t i = 0;
+    if (rec->raw && rec->raw_delim == w->delim && !w->escape && rec->count == n_in) {
+        /* an unquoted input line: its fields need no quoting, copy it whole */
+        if (!sop_buf_put(&w->out, rec->raw, rec->raw_len))
+            return oom(err);
+        i = n_in;
+    }
+    for (; i < n_in + n_add; i++) {
         size_t len;
         const char *s = i < n_in ? cell_text(rec, i, &len) : cell_text(extra, i - n_in, &len);
         if ((i > 0 && !sop_buf_put(&w->out, &w->delim, 1)) || !put_csv_field(w, s, len))

@@ -28,6 +28,10 @@ typedef struct rule {
     size_t text_count;
     bool has_min, has_max;
     double min, max;
+    size_t *slots;      /* one_of/equals: hash slots holding index + 1 */
+    size_t slot_mask;
+    uint64_t *pairs;    /* contains: bit set of the needles' first two bytes */
+    bool short_needle;  /* contains: a one-byte needle exists */
     char *pattern;
     regex_t re;
     bool re_ready;
@@ -64,6 +68,7 @@ struct sop_scorecard {
     double half_life_days;
     double best_total;
     sop_missing_set missing;
+    bool marker_start[256]; /* bytes a missing marker can start with */
 };
 
 /* ---- errors that name the key ---------------------------------------- */
@@ -199,6 +204,8 @@ static int parse_outcome(ctx *c, json_t *obj, double default_points, outcome *ou
     return 0;
 }
 
+static int index_texts(ctx *c, rule *r);
+
 static int parse_texts(ctx *c, json_t *v, rule *r, bool single)
 {
     size_t count = single ? 1 : json_array_size(v);
@@ -220,7 +227,74 @@ static int parse_texts(ctx *c, json_t *v, rule *r, bool single)
         if (r->kind == COND_CONTAINS && r->folded[i][0] == '\0')
             return config_error(c, "item %zu is empty", i);
     }
+    return index_texts(c, r);
+}
+
+/* A word-at-a-time string hash: these run once per value per rule, and
+ * a byte-serial hash showed in the profile. */
+static uint64_t text_hash(const char *s)
+{
+    size_t len = strlen(s);
+    uint64_t h = (uint64_t)len * 0x9E3779B97F4A7C15ull;
+    while (len >= 8) {
+        uint64_t w;
+        memcpy(&w, s, 8);
+        h = (h ^ w) * 0xBF58476D1CE4E5B9ull;
+        h ^= h >> 31;
+        s += 8;
+        len -= 8;
+    }
+    if (len > 0) {
+        uint64_t w = 0;
+        memcpy(&w, s, len);
+        h = (h ^ w) * 0x94D049BB133111EBull;
+        h ^= h >> 29;
+    }
+    return h ^ (h >> 32);
+}
+
+/* Lookup structures, so matching a value costs about the same however
+ * many strings a rule lists: a hash set for one_of, and for contains a
+ * set of the needles' first two bytes that most positions miss. */
+static int index_texts(ctx *c, rule *r)
+{
+    if (r->kind == COND_CONTAINS) {
+        r->pairs = calloc(65536 / 64, sizeof *r->pairs);
+        if (r->pairs == NULL)
+            return sop_error_set(c->err, SOP_EXIT_SOFTWARE, NULL, 0, "out of memory");
+        for (size_t i = 0; i < r->text_count; i++) {
+            const unsigned char *n = (const unsigned char *)r->folded[i];
+            if (n[1] == '\0') {
+                r->short_needle = true;
+                continue;
+            }
+            unsigned key = (unsigned)n[0] << 8 | n[1];
+            r->pairs[key / 64] |= 1ull << (key % 64);
+        }
+        return 0;
+    }
+    size_t size = 8;
+    while (size < r->text_count * 2)
+        size *= 2;
+    r->slots = calloc(size, sizeof *r->slots);
+    if (r->slots == NULL)
+        return sop_error_set(c->err, SOP_EXIT_SOFTWARE, NULL, 0, "out of memory");
+    r->slot_mask = size - 1;
+    for (size_t i = 0; i < r->text_count; i++) {
+        size_t k = (size_t)text_hash(r->folded[i]) & r->slot_mask;
+        while (r->slots[k] != 0)
+            k = (k + 1) & r->slot_mask;
+        r->slots[k] = i + 1;
+    }
     return 0;
+}
+
+static bool has_upper_ascii(const char *s)
+{
+    for (; *s; s++)
+        if (*s >= 'A' && *s <= 'Z')
+            return true;
+    return false;
 }
 
 static int parse_when(ctx *c, json_t *when, rule *r)
@@ -255,7 +329,10 @@ static int parse_when(ctx *c, json_t *when, rule *r)
         r->pattern = strdup(json_string_value(v));
         if (r->pattern == NULL)
             return sop_error_set(c->err, SOP_EXIT_SOFTWARE, NULL, 0, "out of memory");
-        int rc = regcomp(&r->re, r->pattern, REG_EXTENDED | REG_ICASE | REG_NOSUB);
+        /* values are case-folded before matching, so a pattern without
+         * capitals (no [A-Z], no \\D) needs no REG_ICASE, which is slow */
+        int flags = REG_EXTENDED | REG_NOSUB | (has_upper_ascii(r->pattern) ? REG_ICASE : 0);
+        int rc = regcomp(&r->re, r->pattern, flags);
         if (rc != 0) {
             char msg[256];
             regerror(rc, &r->re, msg, sizeof msg);
@@ -444,6 +521,14 @@ static int parse_root(ctx *c, json_t *root, sop_scorecard *sc)
                                        "%d of them)", i, SOP_MISSING_MAX);
         }
     }
+    for (size_t i = 0; i < sc->missing.count; i++) {
+        unsigned char first = (unsigned char)sc->missing.marker[i][0];
+        sc->marker_start[first] = true;
+        if (first >= 'a' && first <= 'z')
+            sc->marker_start[first - 32] = true;
+        if (first >= 'A' && first <= 'Z')
+            sc->marker_start[first + 32] = true;
+    }
     json_t *decay = json_object_get(root, "decay");
     if (decay != NULL) {
         static const char *const dkeys[] = {"column", "half_life_days", NULL};
@@ -572,6 +657,8 @@ void sop_scorecard_free(sop_scorecard *sc)
             }
             free(r->texts);
             free(r->folded);
+            free(r->slots);
+            free(r->pairs);
             free(r->pattern);
             if (r->re_ready)
                 regfree(&r->re);
@@ -735,6 +822,13 @@ static bool value_missing(const sop_scorecard *sc, const sop_record *rec, long c
         return true;
     if (kind == SOP_LITERAL && *len == 4 && memcmp(*s, "null", 4) == 0)
         return true;
+    if (*len > 0) {
+        /* most values: no marker starts this way and there is nothing to trim */
+        unsigned char first = (unsigned char)(*s)[0], last = (unsigned char)(*s)[*len - 1];
+        if (!sc->marker_start[first] && first > ' ' && first != 0xE3 && first != 0xC2 &&
+            last > ' ' && last != 0x80 && last != 0xA0)
+            return false;
+    }
     return sop_value_missing(&sc->missing, *s, *len);
 }
 
@@ -746,19 +840,35 @@ static bool rule_matches(const rule *r, const char *folded, bool fold_ok, bool n
     case COND_RANGE:
         return num_ok && (!r->has_min || num >= r->min) && (!r->has_max || num < r->max);
     case COND_EQUALS:
-    case COND_ONE_OF:
+    case COND_ONE_OF: {
         if (!fold_ok)
             return false;
-        for (size_t i = 0; i < r->text_count; i++)
-            if (strcmp(folded, r->folded[i]) == 0)
+        size_t k = (size_t)text_hash(folded) & r->slot_mask;
+        for (; r->slots[k] != 0; k = (k + 1) & r->slot_mask)
+            if (strcmp(folded, r->folded[r->slots[k] - 1]) == 0)
                 return true;
         return false;
+    }
     case COND_CONTAINS:
         if (!fold_ok)
             return false;
-        for (size_t i = 0; i < r->text_count; i++)
-            if (strstr(folded, r->folded[i]) != NULL)
-                return true;
+        if (r->short_needle) {
+            for (size_t i = 0; i < r->text_count; i++)
+                if (strstr(folded, r->folded[i]) != NULL)
+                    return true;
+            return false;
+        }
+        for (const unsigned char *p = (const unsigned char *)folded; p[0] && p[1]; p++) {
+            unsigned key = (unsigned)p[0] << 8 | p[1];
+            if ((r->pairs[key / 64] & (1ull << (key % 64))) == 0)
+                continue;
+            for (size_t i = 0; i < r->text_count; i++) {
+                const char *n = r->folded[i];
+                size_t nl = strlen(n);
+                if (memcmp(p, n, 2) == 0 && strncmp((const char *)p, n, nl) == 0)
+                    return true;
+            }
+        }
         return false;
     case COND_REGEX:
         return fold_ok && regexec(&r->re, folded, 0, NULL, 0) == 0;
