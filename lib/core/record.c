@@ -117,6 +117,7 @@ bool sop_record_set(sop_record *rec, size_t index, const char *s, size_t len,
                     unsigned char kind)
 {
     size_t off;
+    rec->raw = NULL; /* the line no longer says what the record holds */
     if (!reserve_values(rec, index + 1))
         return false;
     while (rec->count <= index) {

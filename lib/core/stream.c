@@ -113,7 +113,7 @@ static int reject(run *r, const char *file, long line, const char *reason, const
                   size_t raw_len, sop_error *err)
 {
     r->counts.rejected++;
-    if (r->counts.rejected <= SHOW_BAD && !r->diag.quiet)
+    if (r->counts.rejected <= SHOW_BAD)
         fprintf(r->diag.out, "%s: %s:%ld: %s\n", r->program, file, line, reason);
     if (r->rejects)
         return write_reject(r->rejects, r->cli->rejects, line, reason, raw, raw_len, err);
@@ -247,7 +247,7 @@ int sop_stream_run(const char *program, const sop_cli *cli, const sop_stream_mod
         r.rejects = NULL;
     }
     if (rc == 0 || rc == SOP_EXIT_DATAERR) {
-        if (r.counts.rejected > SHOW_BAD && !r.diag.quiet)
+        if (r.counts.rejected > SHOW_BAD)
             fprintf(diag, "%s: %llu more bad records not shown\n", program,
                     r.counts.rejected - SHOW_BAD);
         if (cli->verbosity > 0)

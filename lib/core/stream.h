@@ -16,11 +16,13 @@ enum { SOP_STREAM_REJECT = -2 }; /* a model's verdict: reject this record */
 typedef struct sop_stream_model {
     void *ctx;
     const sop_schema *added;  /* the columns the model adds (may be NULL) */
-    /* The input columns are known or have grown: resolve column names. */
+    /* The input columns are known or have grown: resolve column names.
+     * The model may change `added` here (not after). */
     int (*bind)(void *ctx, const sop_schema *input, sop_error *err);
-    /* One record: fill `extra` (one value per added column).  Returns 0,
+    /* One record: fill `extra` (one value per added column); a model may
+     * also overwrite the record's own values.  Returns 0,
      * SOP_STREAM_REJECT with err->msg the reason, or an exit status. */
-    int (*record)(void *ctx, const sop_record *rec, sop_record *extra, sop_error *err);
+    int (*record)(void *ctx, sop_record *rec, sop_record *extra, sop_error *err);
 } sop_stream_model;
 
 typedef struct sop_stream_counts {

@@ -436,6 +436,7 @@ static int plain_line(sop_reader *r, sop_record *rec, size_t ls, size_t ce, size
 static int csv_record(sop_reader *r, sop_record *rec, sop_error *err)
 {
     r->cur = rec;
+    rec->file = r->file_name;
     for (;;) {
         size_t ce, le;
         int g = get_line(r, &ce, &le, err);
@@ -446,7 +447,11 @@ static int csv_record(sop_reader *r, sop_record *rec, sop_error *err)
         if (g == LINE_EOF) {
             if (!r->in_record)
                 return SOP_READ_EOF;
-            if (csv_fini(&r->csv, on_field, on_row, r) != 0) {
+            /* libcsv ends a record at a line end outside quotes, so a record
+             * still open at the end of input is in a quoted field if the
+             * parser says so (FIELD_BEGUN is 2 in libcsv's state enum) */
+            bool open_quote = r->csv.pstate == 2 && r->csv.quoted;
+            if (open_quote || csv_fini(&r->csv, on_field, on_row, r) != 0) {
                 const char *raw;
                 size_t raw_len;
                 r->pos = r->end;

@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
+static const char *const output_names[] = {"score", "grade", "hot", "score_detail"};
+
 int sop_lead_score_init(sop_lead_score *ls, sop_scorecard *sc, bool explain, const sop_cli *cli,
                         const char *program, FILE *diag, sop_error *err)
 {
@@ -16,14 +18,18 @@ int sop_lead_score_init(sop_lead_score *ls, sop_scorecard *sc, bool explain, con
     ls->program = program;
     ls->diag = diag;
     ls->quiet = cli->verbosity < 0;
+    ls->outputs = explain ? 4u : 3u;
     sop_schema_init(&ls->added);
-    static const char *const names[] = {"score", "grade", "hot", "score_detail"};
-    for (size_t i = 0; i < (explain ? 4u : 3u); i++)
-        if (sop_schema_add(&ls->added, names[i], strlen(names[i])) < 0)
+    for (size_t i = 0; i < ls->outputs; i++) {
+        ls->existing[i] = -1;
+        if (sop_schema_add(&ls->added, output_names[i], strlen(output_names[i])) < 0)
             return sop_error_set(err, SOP_EXIT_SOFTWARE, NULL, 0, "out of memory");
+    }
     return 0;
 }
 
+/* Input that was scored before (a daily re-score with decay, say) keeps
+ * its columns in place: their values are replaced, not added again. */
 static int bind(void *ctx, const sop_schema *input, sop_error *err)
 {
     sop_lead_score *ls = ctx;
@@ -31,13 +37,13 @@ static int bind(void *ctx, const sop_schema *input, sop_error *err)
     int rc = sop_scorecard_bind(ls->bound, input, absent, sizeof absent, err);
     if (rc != 0)
         return rc;
-    for (size_t i = 0; i < input->count; i++)
-        for (size_t k = 0; k < ls->added.count; k++)
-            if (strcmp(input->names[i], ls->added.names[k]) == 0)
-                return sop_error_set(err, SOP_EXIT_DATAERR, NULL, 0,
-                                     "the input already has a column \"%s\", which lead-score "
-                                     "adds; rename it with --map",
-                                     input->names[i]);
+    sop_schema_free(&ls->added);
+    for (size_t i = 0; i < ls->outputs; i++) {
+        ls->existing[i] = sop_schema_find(input, output_names[i]);
+        if (ls->existing[i] < 0 &&
+            sop_schema_add(&ls->added, output_names[i], strlen(output_names[i])) < 0)
+            return sop_error_set(err, SOP_EXIT_SOFTWARE, NULL, 0, "out of memory");
+    }
     if (input->count > 0 && !ls->noted) {
         ls->noted = true;
         if (absent[0] && !ls->quiet)
@@ -69,7 +75,15 @@ static size_t format_tenths(double score, char *buf)
     return n;
 }
 
-static int record(void *ctx, const sop_record *rec, sop_record *extra, sop_error *err)
+static bool put(const sop_lead_score *ls, size_t which, sop_record *rec, sop_record *extra,
+                const char *s, size_t len, unsigned char kind)
+{
+    if (ls->existing[which] >= 0)
+        return sop_record_set(rec, (size_t)ls->existing[which], s, len, kind);
+    return sop_record_push(extra, s, len, kind);
+}
+
+static int record(void *ctx, sop_record *rec, sop_record *extra, sop_error *err)
 {
     sop_lead_score *ls = ctx;
     sop_score s;
@@ -80,12 +94,12 @@ static int record(void *ctx, const sop_record *rec, sop_record *extra, sop_error
         return rc;
     char num[16];
     size_t n = format_tenths(s.score, num);
-    bool ok = sop_record_push(extra, num, n, SOP_LITERAL) &&
-              sop_record_push(extra, s.grade, strlen(s.grade), SOP_TEXT) &&
-              sop_record_push(extra, s.hot ? "true" : "false", s.hot ? 4 : 5, SOP_LITERAL);
+    bool ok = put(ls, 0, rec, extra, num, n, SOP_LITERAL) &&
+              put(ls, 1, rec, extra, s.grade, strlen(s.grade), SOP_TEXT) &&
+              put(ls, 2, rec, extra, s.hot ? "true" : "false", s.hot ? 4 : 5, SOP_LITERAL);
     if (ok && ls->explain)
-        ok = sop_record_push(extra, ls->detail.data ? ls->detail.data : "", ls->detail.len,
-                             SOP_TEXT);
+        ok = put(ls, 3, rec, extra, ls->detail.data ? ls->detail.data : "", ls->detail.len,
+                 SOP_TEXT);
     if (!ok)
         return sop_error_set(err, SOP_EXIT_SOFTWARE, NULL, 0, "out of memory");
     return 0;
