@@ -7,6 +7,7 @@
 #include "lead_score.h"
 #include "scorecard.h"
 #include "stream.h"
+#include "writer.h"
 
 #define PROGRAM "lead-score"
 
@@ -53,9 +54,12 @@ int main(int argc, char **argv)
     sop_error_clear(&err);
     sop_cli cli;
     int rc = sop_cli_parse(&prog, argc, argv, &cli, &err);
-    if (rc == SOP_CLI_EXIT) {
+    if (rc == SOP_CLI_EXIT) { /* --help, --version */
         sop_cli_free(&cli);
-        return 0;
+        rc = sop_stdout_finish(&err);
+        if (rc != 0)
+            sop_error_print(stderr, PROGRAM, &err);
+        return rc;
     }
     if (rc != 0) {
         sop_error_print(stderr, PROGRAM, &err);
@@ -71,8 +75,7 @@ int main(int argc, char **argv)
         } else {
             printf("%s\n", json);
             free(json);
-            if (fflush(stdout) != 0)
-                rc = sop_error_set(&err, SOP_EXIT_IOERR, "<stdout>", 0, "write failed");
+            rc = sop_stdout_finish(&err);
         }
     } else if (rc == 0) {
         sop_lead_score ls;

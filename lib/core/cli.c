@@ -200,8 +200,8 @@ int sop_cli_parse(const sop_program *prog, int argc, char **argv, sop_cli *cli, 
     size_t total = COMMON_COUNT + prog->option_count;
     struct option *longs = calloc(total + 1, sizeof *longs);
     const sop_option **all = calloc(total, sizeof *all);
-    char shorts[128] = "+";
-    size_t ns = 1;
+    char shorts[128] = ""; /* GNU order: options may follow file names */
+    size_t ns = 0;
     int rc = 0;
     const char *now_text = NULL, *tz_text = NULL;
 
@@ -240,7 +240,7 @@ int sop_cli_parse(const sop_program *prog, int argc, char **argv, sop_cli *cli, 
         }
         if (idx == total) {
             const char *bad = argv[optind - 1];
-            if (optopt > 0 && optopt < 256 && strchr(shorts + 1, optopt) != NULL)
+            if (optopt > 0 && optopt < 256 && strchr(shorts, optopt) != NULL)
                 rc = usage_error(prog, err, "option \"%s\" needs an argument", bad);
             else if (strncmp(bad, "--", 2) == 0 && li < 0 && optopt == 0)
                 rc = usage_error(prog, err, "unknown option, or missing argument, \"%s\"", bad);

@@ -144,7 +144,7 @@ bool sop_record_split(sop_record *rec, const char *line, size_t len, char delim,
     char *base = rec->arena + off;
     char *end = base + len;
     char *p = base;
-    size_t max = 0;
+    size_t max = 0, max_at = 0;
     for (;;) {
         char *d = memchr(p, delim, (size_t)(end - p));
         char *stop = d ? d : end;
@@ -155,13 +155,15 @@ bool sop_record_split(sop_record *rec, const char *line, size_t len, char delim,
         rec->values[rec->count].len = flen;
         rec->values[rec->count].kind = SOP_TEXT;
         rec->count++;
-        if (flen > max)
+        if (flen > max) {
             max = flen;
+            max_at = rec->count - 1;
+        }
         if (d == NULL)
             break;
         *d = '\0';
         p = d + 1;
     }
-    *longest = max;
+    *longest = max_at;
     return true;
 }

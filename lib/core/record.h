@@ -56,7 +56,7 @@ void sop_record_clear(sop_record *rec);
 /* Appends a value; false when out of memory. */
 bool sop_record_push(sop_record *rec, const char *s, size_t len, unsigned char kind);
 /* Replaces the values with the fields of one unquoted line split at
- * `delim`.  Returns false when out of memory; *longest is the length of
+ * `delim`.  Returns false when out of memory; *longest is the index of
  * the longest field. */
 bool sop_record_split(sop_record *rec, const char *line, size_t len, char delim,
                       size_t *longest);

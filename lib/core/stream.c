@@ -84,7 +84,7 @@ static int write_reject(FILE *rejects, const char *path, long line, const char *
     snprintf(head, sizeof head, "{\"line\":%ld,\"reason\":", line);
     bool ok = sop_buf_put(&b, head, strlen(head)) &&
               sop_buf_json_string(&b, reason, strlen(reason)) &&
-              sop_buf_put(&b, ",\"raw\":", 7) && sop_buf_json_string(&b, raw, raw_len) &&
+              sop_buf_put(&b, ",\"raw\":", 7) && sop_buf_json_string_lossy(&b, raw, raw_len) &&
               sop_buf_put(&b, "}\n", 2);
     int rc = 0;
     if (!ok)
@@ -236,7 +236,10 @@ int sop_stream_run(const char *program, const sop_cli *cli, const sop_stream_mod
     if ((rc = sop_writer_open(&r.writer, &wo, err)) != 0)
         goto done;
     rc = loop(&r, err);
-    bool commit = rc == 0 || (rc == SOP_EXIT_DATAERR && !cli->strict);
+    /* --strict keeps no output file; on stdout the good records before the
+     * bad one have been promised to the pipe already, so they go out */
+    bool to_stdout = cli->output == NULL || strcmp(cli->output, "-") == 0;
+    bool commit = rc == 0 || (rc == SOP_EXIT_DATAERR && (!cli->strict || to_stdout));
     int wrc = sop_writer_close(r.writer, commit, rc == 0 ? err : &(sop_error){0});
     r.writer = NULL;
     if (rc == 0)

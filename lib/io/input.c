@@ -78,7 +78,8 @@ static const char *iconv_name(enum sop_encoding enc)
     return NULL;
 }
 
-bool sop_utf8_valid(const char *str, size_t len, bool allow_cut, size_t *bad_at)
+static bool utf8_check(const char *str, size_t len, bool allow_cut, bool allow_nul,
+                       size_t *bad_at)
 {
     const unsigned char *s = (const unsigned char *)str;
     size_t i = 0;
@@ -102,7 +103,7 @@ bool sop_utf8_valid(const char *str, size_t len, bool allow_cut, size_t *bad_at)
             break;
         unsigned char c = s[i];
         if (c < 0x80) {
-            if (c == 0)
+            if (c == 0 && !allow_nul)
                 goto bad;
             i++;
             continue;
@@ -157,6 +158,11 @@ bad:
     if (bad_at)
         *bad_at = i;
     return false;
+}
+
+bool sop_utf8_valid(const char *str, size_t len, bool allow_cut, size_t *bad_at)
+{
+    return utf8_check(str, len, allow_cut, false, bad_at);
 }
 
 /* Reads more raw bytes, keeping the unread ones. */
@@ -289,7 +295,8 @@ static void detect_encoding(sop_input *in, enum sop_encoding requested)
     }
     size_t sniff = n < SNIFF_BYTES ? n : SNIFF_BYTES;
     bool cut_ok = !(in->plain_eof && sniff == n);
-    if (sop_utf8_valid((const char *)p, sniff, cut_ok, NULL)) {
+    /* a NUL byte is a bad record, not a sign of another encoding */
+    if (utf8_check((const char *)p, sniff, cut_ok, true, NULL)) {
         in->enc = SOP_ENC_UTF8;
     } else {
         in->enc = SOP_ENC_GB18030;

@@ -419,9 +419,9 @@ static int plain_line(sop_reader *r, sop_record *rec, size_t ls, size_t ce, size
                          bad_at + 1, sop_encoding_name(sop_input_encoding(r->in)));
     } else if (!sop_record_split(rec, s, len, r->delimiter, &longest)) {
         result = -sop_error_set(err, SOP_EXIT_SOFTWARE, NULL, 0, "out of memory");
-    } else if (longest > r->max_field) {
-        result = bad(r, err, s, len, "a field is %zu bytes, over the %zu-byte limit (--max-field)",
-                     longest, r->max_field);
+    } else if (rec->values[longest].len > r->max_field) {
+        result = bad(r, err, s, len, "field %zu is %zu bytes, over the %zu-byte limit (--max-field)",
+                     longest + 1, rec->values[longest].len, r->max_field);
     } else {
         rec->raw = s;
         rec->raw_len = len;
@@ -679,7 +679,7 @@ static int csv_next(sop_reader *r, sop_record *rec, sop_error *err)
 
 /* The column for a JSON key: renamed like a header name, added to the
  * schema unless the schema is frozen (-1 then). */
-static long key_column(sop_reader *r, const char *key, sop_error *err, bool *oom)
+static long key_column(sop_reader *r, const char *key, json_t *obj, bool *oom)
 {
     for (size_t i = 0; i < r->key_count; i++)
         if (strcmp(r->keys[i].key, key) == 0)
@@ -688,7 +688,7 @@ static long key_column(sop_reader *r, const char *key, sop_error *err, bool *oom
     const char *name = explicit_map(r, key, len);
     if (name == NULL && !r->opts.no_aliases) {
         const char *alias = sop_alias_lookup(key, len);
-        if (alias && sop_schema_find(&r->schema, alias) < 0)
+        if (alias && sop_schema_find(&r->schema, alias) < 0 && json_object_get(obj, alias) == NULL)
             name = alias;
     }
     if (name == NULL)
@@ -720,7 +720,6 @@ static long key_column(sop_reader *r, const char *key, sop_error *err, bool *oom
     }
     r->keys[r->key_count].column = col;
     r->key_count++;
-    (void)err;
     return col;
 }
 
@@ -823,7 +822,7 @@ static int jsonl_next(sop_reader *r, sop_record *rec, sop_error *err)
         bool oom = false;
         int result = SOP_READ_RECORD;
         json_object_foreach(obj, key, value) {
-            long col = key_column(r, key, err, &oom);
+            long col = key_column(r, key, obj, &oom);
             if (oom)
                 break;
             if (col < 0) {
@@ -833,8 +832,21 @@ static int jsonl_next(sop_reader *r, sop_record *rec, sop_error *err)
                              key);
                 break;
             }
+            if (sop_record_kind(rec, (size_t)col) != SOP_ABSENT) {
+                result = bad(r, err, s, len,
+                             "key \"%s\" and another key both map to column \"%s\" (rename "
+                             "one with --map)",
+                             key, r->schema.names[col]);
+                break;
+            }
             if (!set_json_value(rec, (size_t)col, value)) {
                 oom = true;
+                break;
+            }
+            if (rec->values[col].len > r->max_field) {
+                result = bad(r, err, s, len,
+                             "field \"%s\" is %zu bytes, over the %zu-byte limit (--max-field)",
+                             key, rec->values[col].len, r->max_field);
                 break;
             }
         }

@@ -113,6 +113,37 @@ bool sop_buf_json_string(sop_buf *b, const char *s, size_t len)
     return true;
 }
 
+bool sop_buf_json_string_lossy(sop_buf *b, const char *s, size_t len)
+{
+    sop_buf clean = {0};
+    size_t i = 0;
+    bool ok = true;
+    while (ok && i < len) {
+        size_t bad_at = 0;
+        if (sop_utf8_valid(s + i, len - i, false, &bad_at)) {
+            ok = sop_buf_put(&clean, s + i, len - i);
+            break;
+        }
+        ok = sop_buf_put(&clean, s + i, bad_at);
+        if (ok && s[i + bad_at] == '\0')
+            ok = sop_buf_put(&clean, "\0", 1); /* NUL is valid JSON when escaped */
+        else if (ok)
+            ok = sop_buf_put(&clean, "\xEF\xBF\xBD", 3);
+        i += bad_at + 1;
+    }
+    ok = ok && sop_buf_json_string(b, clean.data ? clean.data : "", clean.len);
+    sop_buf_free(&clean);
+    return ok;
+}
+
+int sop_stdout_finish(sop_error *err)
+{
+    if (fflush(stdout) != 0 || ferror(stdout))
+        return sop_error_set(err, SOP_EXIT_IOERR, "<stdout>", 0, "write failed: %s",
+                             strerror(errno));
+    return 0;
+}
+
 static int oom(sop_error *err)
 {
     return sop_error_set(err, SOP_EXIT_SOFTWARE, NULL, 0, "out of memory");

@@ -38,8 +38,8 @@ int sop_writer_record(sop_writer *w, const sop_record *rec, const sop_record *ex
  * Always frees w. */
 int sop_writer_close(sop_writer *w, bool commit, sop_error *err);
 
-/* Appends s as a JSON string (quoted, escaped) to a growing buffer
- * helper used by other JSON producers (rejects file, explain). */
+/* A growing buffer, and JSON string output into it, for the writer and
+ * other JSON producers (the rejects file). */
 typedef struct sop_buf {
     char *data;
     size_t len, cap;
@@ -47,6 +47,13 @@ typedef struct sop_buf {
 
 bool sop_buf_put(sop_buf *b, const char *s, size_t len);
 bool sop_buf_json_string(sop_buf *b, const char *s, size_t len);
+/* The same for text that may hold invalid UTF-8 (raw bad records): each
+ * invalid byte becomes U+FFFD, so the JSON stays valid. */
+bool sop_buf_json_string_lossy(sop_buf *b, const char *s, size_t len);
+
+/* Flushes and checks stdout after printf-style output (help, configs):
+ * 74 with err set when the write failed (a full disk, say). */
+int sop_stdout_finish(sop_error *err);
 void sop_buf_free(sop_buf *b);
 
 #endif

@@ -760,11 +760,9 @@ char *sop_scorecard_to_json(const sop_scorecard *sc)
         json_object_set_new(o, "rules", rules);
         json_object_set_new(o, "default", outcome_json(&ind->fallback));
         json_object_set_new(o, "missing", outcome_json(&ind->missing));
-        json_object_set_new(o, "best", json_real(ind->best));
         json_array_append_new(inds, o);
     }
     json_object_set_new(root, "indicators", inds);
-    json_object_set_new(root, "best_total", json_real(sc->best_total));
     char *text = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10));
     json_decref(root);
     return text;
@@ -952,7 +950,7 @@ int sop_scorecard_eval(const sop_scorecard *sc, const sop_record *rec, int64_t n
     if (!ok)
         return sop_error_set(err, SOP_EXIT_SOFTWARE, NULL, 0, "out of memory");
     out->score = round(score * 10.0) / 10.0;
-    out->grade = sc->grades[sc->grade_count - 1].label;
+    out->grade = ""; /* below every grade's min: no grade */
     for (size_t i = 0; i < sc->grade_count; i++) {
         if (out->score >= sc->grades[i].min) {
             out->grade = sc->grades[i].label;
