@@ -224,7 +224,7 @@ int sop_cli_parse(const sop_program *prog, int argc, char **argv, sop_cli *cli, 
     }
     shorts[ns] = '\0';
     opterr = 0;
-    optind = 1;
+    optind = 0; /* 0, not 1: also resets getopt's place inside a bundle like -Zq */
     for (;;) {
         int li = -1;
         int c = getopt_long(argc, argv, shorts, longs, &li);

@@ -46,7 +46,8 @@ static bool fold_trivial(const unsigned char *p, size_t n, char *out)
         unsigned char c = p[i];
         if (c < 0x80) {
             out[i++] = (char)((c >= 'A' && c <= 'Z') ? c + 32 : c);
-        } else if (c >= 0xE4 && c <= 0xE9 && i + 2 < n) {
+        } else if (c >= 0xE4 && c <= 0xE9 && i + 2 < n && (p[i + 1] & 0xC0) == 0x80 &&
+                   (p[i + 2] & 0xC0) == 0x80) {
             out[i] = (char)c;
             out[i + 1] = (char)p[i + 1];
             out[i + 2] = (char)p[i + 2];

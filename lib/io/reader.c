@@ -810,6 +810,10 @@ static int jsonl_next(sop_reader *r, sop_record *rec, sop_error *err)
         }
         json_error_t jerr;
         json_t *obj = json_loadb(s, len, JSON_DECODE_ANY | JSON_ALLOW_NUL, &jerr);
+        if (obj == NULL && json_error_code(&jerr) == json_error_numeric_overflow)
+            /* an integer beyond 64 bits: read it as a double, like most JSON readers */
+            obj = json_loadb(s, len, JSON_DECODE_ANY | JSON_ALLOW_NUL | JSON_DECODE_INT_AS_REAL,
+                             &jerr);
         if (obj == NULL)
             return bad(r, err, s, len, "invalid JSON at column %d: %s", jerr.column, jerr.text);
         if (!json_is_object(obj)) {

@@ -16,7 +16,7 @@
 #define TABLE_MAX_CELL 40u  /* widest table column, in cells */
 
 typedef struct column {
-    const char *name;
+    char *name; /* as shown: one line, escaped for md */
     size_t width;
 } column;
 
@@ -374,13 +374,19 @@ static int table_setup(sop_writer *w, sop_error *err)
     if (w->rows > 0)
         return sop_error_set(err, SOP_EXIT_DATAERR, NULL, 0,
                              "columns changed in the middle of a table; use -f jsonl");
+    for (size_t i = 0; w->cols && i < w->ncols; i++)
+        free(w->cols[i].name);
     free(w->cols);
     w->ncols = n_in + n_add;
     w->cols = calloc(w->ncols ? w->ncols : 1, sizeof *w->cols);
     if (w->cols == NULL)
         return oom(err);
+    bool md = w->opts.format == SOP_FMT_MD;
     for (size_t i = 0; i < w->ncols; i++) {
-        w->cols[i].name = i < n_in ? w->input->names[i] : w->added->names[i - n_in];
+        const char *name = i < n_in ? w->input->names[i] : w->added->names[i - n_in];
+        w->cols[i].name = cell_copy(name, strlen(name), md);
+        if (w->cols[i].name == NULL)
+            return oom(err);
         size_t wd = sop_text_width(w->cols[i].name, strlen(w->cols[i].name));
         w->cols[i].width = wd < 3 ? 3 : wd;
     }
@@ -586,6 +592,8 @@ int sop_writer_close(sop_writer *w, bool commit, sop_error *err)
             unlink(w->temp);
     }
     free(w->cells);
+    for (size_t i = 0; w->cols && i < w->ncols; i++)
+        free(w->cols[i].name);
     free(w->cols);
     sop_buf_free(&w->out);
     free(w);

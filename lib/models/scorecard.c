@@ -881,17 +881,33 @@ static const outcome *indicator_outcome(const sop_scorecard *sc, const indicator
     size_t len = 0;
     if (value_missing(sc, rec, ind->col, &s, &len))
         return &ind->missing;
-    char folded[FOLD_CAP];
+    char stack[FOLD_CAP];
+    char *folded = stack;
     bool fold_ok = false, num_ok = false;
     double num = 0;
-    if (ind->needs_fold)
-        fold_ok = sop_text_fold(s, len, folded, sizeof folded) != (size_t)-1;
+    if (ind->needs_fold) {
+        fold_ok = sop_text_fold(s, len, folded, sizeof stack) != (size_t)-1;
+        if (!fold_ok && len >= sizeof stack / 18) {
+            /* a long value: NFKC grows text at most 18-fold */
+            size_t cap = len * 18 + 1;
+            folded = malloc(cap);
+            fold_ok = folded && sop_text_fold(s, len, folded, cap) != (size_t)-1;
+            if (folded == NULL)
+                folded = stack;
+        }
+    }
     if (ind->needs_number)
         num_ok = sop_parse_number(s, len, &num);
-    for (size_t i = 0; i < ind->rule_count; i++)
-        if (rule_matches(&ind->rules[i], folded, fold_ok, num_ok, num))
-            return &ind->rules[i].out;
-    return &ind->fallback;
+    const outcome *out = &ind->fallback;
+    for (size_t i = 0; i < ind->rule_count; i++) {
+        if (rule_matches(&ind->rules[i], folded, fold_ok, num_ok, num)) {
+            out = &ind->rules[i].out;
+            break;
+        }
+    }
+    if (folded != stack)
+        free(folded);
+    return out;
 }
 
 static bool detail_add(sop_buf *detail, const char *name, double value, const char *label)
