@@ -3,7 +3,8 @@
 #include <errno.h>
 #include <jansson.h>
 #include <math.h>
-#include <regex.h>
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,8 +34,8 @@ typedef struct rule {
     uint64_t *pairs;    /* contains: bit set of the needles' first two bytes */
     bool short_needle;  /* contains: a one-byte needle exists */
     char *pattern;
-    regex_t re;
-    bool re_ready;
+    pcre2_code *re;
+    pcre2_match_data *re_match; /* scratch for matching */
     outcome out;
 } rule;
 
@@ -330,15 +331,22 @@ static int parse_when(ctx *c, json_t *when, rule *r)
         if (r->pattern == NULL)
             return sop_error_set(c->err, SOP_EXIT_SOFTWARE, NULL, 0, "out of memory");
         /* values are case-folded before matching, so a pattern without
-         * capitals (no [A-Z], no \\D) needs no REG_ICASE, which is slow */
-        int flags = REG_EXTENDED | REG_NOSUB | (has_upper_ascii(r->pattern) ? REG_ICASE : 0);
-        int rc = regcomp(&r->re, r->pattern, flags);
-        if (rc != 0) {
-            char msg[256];
-            regerror(rc, &r->re, msg, sizeof msg);
-            return config_error(c, "regex \"%s\" does not compile: %s", r->pattern, msg);
+         * capitals (no [A-Z], no \\D) needs no caseless matching */
+        uint32_t flags = PCRE2_UTF | PCRE2_UCP | (has_upper_ascii(r->pattern) ? PCRE2_CASELESS : 0);
+        int code;
+        PCRE2_SIZE where;
+        r->re = pcre2_compile((PCRE2_SPTR)r->pattern, PCRE2_ZERO_TERMINATED, flags, &code, &where,
+                              NULL);
+        if (r->re == NULL) {
+            PCRE2_UCHAR msg[256];
+            pcre2_get_error_message(code, msg, sizeof msg);
+            return config_error(c, "regex \"%s\" does not compile at offset %zu: %s", r->pattern,
+                                (size_t)where, (const char *)msg);
         }
-        r->re_ready = true;
+        (void)pcre2_jit_compile(r->re, PCRE2_JIT_COMPLETE); /* without JIT it still works */
+        r->re_match = pcre2_match_data_create_from_pattern(r->re, NULL);
+        if (r->re_match == NULL)
+            return sop_error_set(c->err, SOP_EXIT_SOFTWARE, NULL, 0, "out of memory");
         return 0;
     }
     if ((v = json_object_get(when, "present")) != NULL) {
@@ -660,8 +668,8 @@ void sop_scorecard_free(sop_scorecard *sc)
             free(r->slots);
             free(r->pairs);
             free(r->pattern);
-            if (r->re_ready)
-                regfree(&r->re);
+            pcre2_match_data_free(r->re_match);
+            pcre2_code_free(r->re);
             free_outcome(&r->out);
         }
         free(ind->rules);
@@ -869,7 +877,8 @@ static bool rule_matches(const rule *r, const char *folded, bool fold_ok, bool n
         }
         return false;
     case COND_REGEX:
-        return fold_ok && regexec(&r->re, folded, 0, NULL, 0) == 0;
+        return fold_ok && pcre2_match(r->re, (PCRE2_SPTR)folded, strlen(folded), 0,
+                                      PCRE2_NO_UTF_CHECK, r->re_match, NULL) >= 0;
     }
     return false;
 }
