@@ -108,18 +108,23 @@ static bool utf8_check(const char *str, size_t len, bool allow_cut, bool allow_n
             i++;
             continue;
         }
-        /* a run of three-byte sequences (all of CJK): the common case here */
-        if (c >= 0xE0 && c <= 0xEF && i + 2 < len) {
-            do {
-                unsigned char c1 = s[i + 1], c2 = s[i + 2];
-                if ((c1 & 0xC0) != 0x80 || (c2 & 0xC0) != 0x80 || (c == 0xE0 && c1 < 0xA0) ||
-                    (c == 0xED && c1 >= 0xA0))
-                    goto bad;
-                i += 3;
-                c = i < len ? s[i] : 0;
-            } while (c >= 0xE0 && c <= 0xEF && i + 2 < len);
-            continue;
+        /* a run of three-byte sequences (all of CJK): the common case here;
+         * E0 and ED need a range check on the second byte (overlong forms,
+         * surrogates) and take the general path below */
+        while (i + 2 < len && ((c >= 0xE1 && c <= 0xEC) || c >= 0xEE) && c <= 0xEF) {
+            uint16_t tail;
+            memcpy(&tail, s + i + 1, 2);
+            if ((tail & 0xC0C0u) != 0x8080u)
+                goto bad;
+            i += 3;
+            if (i >= len)
+                break;
+            c = s[i];
         }
+        if (i >= len)
+            break;
+        if (c < 0x80)
+            continue;
         size_t need;
         uint32_t cp;
         if (c >= 0xC2 && c <= 0xDF) {
