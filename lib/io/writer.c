@@ -225,7 +225,9 @@ static bool needs_escape(const sop_writer *w, const char *s, size_t len)
     return c == '=' || c == '+' || c == '-' || c == '@' || c == '\t' || c == '\r';
 }
 
-static bool put_csv_field(sop_writer *w, const char *s, size_t len)
+/* Appends one field with minimal quoting at o, which has room for
+ * 2 * len + 3 bytes; returns the new end. */
+static char *csv_field_at(const sop_writer *w, char *o, const char *s, size_t len)
 {
     bool quote = false;
     const unsigned char *u = (const unsigned char *)s;
@@ -235,9 +237,6 @@ static bool put_csv_field(sop_writer *w, const char *s, size_t len)
             break;
         }
     }
-    if (!buf_reserve(&w->out, len * 2 + 4))
-        return false;
-    char *o = w->out.data + w->out.len;
     if (quote)
         *o++ = '"';
     if (needs_escape(w, s, len))
@@ -253,6 +252,14 @@ static bool put_csv_field(sop_writer *w, const char *s, size_t len)
         memcpy(o, s, len);
         o += len;
     }
+    return o;
+}
+
+static bool put_csv_field(sop_writer *w, const char *s, size_t len)
+{
+    if (!buf_reserve(&w->out, len * 2 + 4))
+        return false;
+    char *o = csv_field_at(w, w->out.data + w->out.len, s, len);
     w->out.len = (size_t)(o - w->out.data);
     return true;
 }
@@ -287,21 +294,29 @@ static int csv_record(sop_writer *w, const sop_record *rec, const sop_record *ex
 {
     size_t n_in = w->input ? w->input->count : 0;
     size_t n_add = w->added ? w->added->count : 0;
+    /* room for the worst case (every byte a quote, every field quoted and
+     * escaped) once, then plain pointer writes: this runs per record */
+    size_t bound = 2 * (rec->used + (extra ? extra->used : 0)) + 4 * (n_in + n_add) + 4;
+    if (!buf_reserve(&w->out, bound))
+        return oom(err);
+    char *o = w->out.data + w->out.len;
     size_t i = 0;
     if (rec->raw && rec->raw_delim == w->delim && !w->escape && rec->count == n_in) {
         /* an unquoted input line: its fields need no quoting, copy it whole */
-        if (!sop_buf_put(&w->out, rec->raw, rec->raw_len))
-            return oom(err);
+        memcpy(o, rec->raw, rec->raw_len);
+        o += rec->raw_len;
         i = n_in;
     }
     for (; i < n_in + n_add; i++) {
         size_t len;
         const char *s = i < n_in ? cell_text(rec, i, &len) : cell_text(extra, i - n_in, &len);
-        if ((i > 0 && !sop_buf_put(&w->out, &w->delim, 1)) || !put_csv_field(w, s, len))
-            return oom(err);
+        if (i > 0)
+            *o++ = w->delim;
+        o = csv_field_at(w, o, s, len);
     }
-    if (!sop_buf_put(&w->out, w->eol, strlen(w->eol)))
-        return oom(err);
+    for (const char *e = w->eol; *e; e++)
+        *o++ = *e;
+    w->out.len = (size_t)(o - w->out.data);
     return 0;
 }
 
