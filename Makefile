@@ -28,6 +28,7 @@ UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 
 .PHONY: all deps demo check unit cases bench install clean
+.SECONDARY:
 all: $(BINS)
 
 # make runs the installer only when a dependency is missing
