@@ -120,6 +120,20 @@ static int reject(run *r, const char *file, long line, const char *reason, const
     return 0;
 }
 
+/* The input columns are new or have grown (JSON Lines): the model
+ * resolves its columns again, the writer learns them. */
+static int rebind(run *r, const sop_schema *schema, sop_error *err)
+{
+    if (schema->count == r->bound_columns)
+        return 0;
+    int rc = r->model->bind(r->model->ctx, schema, err);
+    if (rc == 0)
+        rc = sop_writer_columns(r->writer, schema, r->model->added, err);
+    if (rc == 0)
+        r->bound_columns = schema->count;
+    return rc;
+}
+
 static int loop(run *r, sop_error *err)
 {
     progress prog = {progress_wanted(r->cli), seconds(), seconds()};
@@ -127,13 +141,8 @@ static int loop(run *r, sop_error *err)
     int rc;
 
     for (;;) {
-        if (schema->count != r->bound_columns) {
-            if ((rc = r->model->bind(r->model->ctx, schema, err)) != 0)
-                return rc;
-            if ((rc = sop_writer_columns(r->writer, schema, r->model->added, err)) != 0)
-                return rc;
-            r->bound_columns = schema->count;
-        }
+        if ((rc = rebind(r, schema, err)) != 0)
+            return rc;
         int got = sop_reader_next(r->reader, &r->rec, err);
         if (got < 0)
             return -got;
@@ -152,13 +161,8 @@ static int loop(run *r, sop_error *err)
                 return SOP_EXIT_DATAERR;
             continue;
         }
-        if (schema->count != r->bound_columns) {
-            if ((rc = r->model->bind(r->model->ctx, schema, err)) != 0)
-                return rc;
-            if ((rc = sop_writer_columns(r->writer, schema, r->model->added, err)) != 0)
-                return rc;
-            r->bound_columns = schema->count;
-        }
+        if ((rc = rebind(r, schema, err)) != 0)
+            return rc;
         sop_record_clear(&r->extra);
         rc = r->model->record(r->model->ctx, &r->rec, &r->extra, err);
         if (rc == SOP_STREAM_REJECT) {

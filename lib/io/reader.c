@@ -298,6 +298,19 @@ static int bad(sop_reader *r, sop_error *err, const char *raw, size_t raw_len,
     return SOP_READ_BAD;
 }
 
+/* A record's text must be UTF-8 without NUL bytes; returns SOP_READ_BAD
+ * (with the reason) when it is not, else SOP_READ_RECORD. */
+static int check_text(sop_reader *r, const char *s, size_t len, sop_error *err)
+{
+    size_t bad_at = 0;
+    if (sop_utf8_valid(s, len, false, &bad_at))
+        return SOP_READ_RECORD;
+    if (s[bad_at] == '\0')
+        return bad(r, err, s, len, "NUL byte at byte %zu of the record", bad_at + 1);
+    return bad(r, err, s, len, "undecodable bytes at byte %zu (not valid %s)", bad_at + 1,
+               sop_encoding_name(sop_input_encoding(r->in)));
+}
+
 /* ---- CSV / TSV ------------------------------------------------------ */
 
 static int no_space(unsigned char c)
@@ -402,7 +415,7 @@ static int plain_line(sop_reader *r, sop_record *rec, size_t ls, size_t ce, size
                       sop_error *err)
 {
     const char *s = r->buf + ls;
-    size_t len = ce - ls, longest = 0, bad_at = 0;
+    size_t len = ce - ls, longest = 0;
     r->line_no++;
     r->pos = le;
     r->start = ls;
@@ -410,14 +423,12 @@ static int plain_line(sop_reader *r, sop_record *rec, size_t ls, size_t ce, size
     rec->file = r->file_name;
     r->rec_raw_off = ls;
     r->rec_raw_len = len;
-    int result = SOP_READ_RECORD;
-    if (!sop_utf8_valid(s, len, false, &bad_at)) {
-        if (s[bad_at] == '\0')
-            result = bad(r, err, s, len, "NUL byte at byte %zu of the record", bad_at + 1);
-        else
-            result = bad(r, err, s, len, "undecodable bytes at byte %zu (not valid %s)",
-                         bad_at + 1, sop_encoding_name(sop_input_encoding(r->in)));
-    } else if (!sop_record_split(rec, s, len, r->delimiter, &longest)) {
+    int result = check_text(r, s, len, err);
+    if (result != SOP_READ_RECORD) {
+        r->start = r->pos;
+        return result;
+    }
+    if (!sop_record_split(rec, s, len, r->delimiter, &longest)) {
         result = -sop_error_set(err, SOP_EXIT_SOFTWARE, NULL, 0, "out of memory");
     } else if (rec->values[longest].len > r->max_field) {
         result = bad(r, err, s, len, "field %zu is %zu bytes, over the %zu-byte limit (--max-field)",
@@ -495,19 +506,15 @@ static int csv_record(sop_reader *r, sop_record *rec, sop_error *err)
     if (r->oom)
         return -sop_error_set(err, SOP_EXIT_SOFTWARE, NULL, 0, "out of memory");
     const char *raw;
-    size_t raw_len, bad_at = 0;
+    size_t raw_len;
     record_raw(r, &raw, &raw_len);
     int result = SOP_READ_RECORD;
     if (r->rec_bad) {
         if (!keep_raw(r, raw, raw_len))
             return -sop_error_set(err, SOP_EXIT_SOFTWARE, NULL, 0, "out of memory");
         result = SOP_READ_BAD;
-    } else if (!sop_utf8_valid(raw, raw_len, false, &bad_at)) {
-        if (raw[bad_at] == '\0')
-            result = bad(r, err, raw, raw_len, "NUL byte at byte %zu of the record", bad_at + 1);
-        else
-            result = bad(r, err, raw, raw_len, "undecodable bytes at byte %zu (not valid %s)",
-                         bad_at + 1, sop_encoding_name(sop_input_encoding(r->in)));
+    } else {
+        result = check_text(r, raw, raw_len, err);
     }
     r->rec_raw_off = (size_t)(raw - r->buf);
     r->rec_raw_len = raw_len;
@@ -801,13 +808,9 @@ static int jsonl_next(sop_reader *r, sop_record *rec, sop_error *err)
         sop_text_trim(&t, &tlen);
         if (tlen == 0)
             continue;
-        size_t bad_at = 0;
-        if (!sop_utf8_valid(s, len, false, &bad_at)) {
-            if (s[bad_at] == '\0')
-                return bad(r, err, s, len, "NUL byte at byte %zu of the line", bad_at + 1);
-            return bad(r, err, s, len, "undecodable bytes at byte %zu (not valid %s)",
-                       bad_at + 1, sop_encoding_name(sop_input_encoding(r->in)));
-        }
+        int checked = check_text(r, s, len, err);
+        if (checked != SOP_READ_RECORD)
+            return checked;
         json_error_t jerr;
         json_t *obj = json_loadb(s, len, JSON_DECODE_ANY | JSON_ALLOW_NUL, &jerr);
         if (obj == NULL && json_error_code(&jerr) == json_error_numeric_overflow)
