@@ -240,20 +240,29 @@ int sop_stream_run(const char *program, const sop_cli *cli, const sop_stream_mod
     if ((rc = sop_writer_open(&r.writer, &wo, err)) != 0)
         goto done;
     rc = loop(&r, err);
-    /* --strict keeps no output file; on stdout the good records before the
-     * bad one have been promised to the pipe already, so they go out */
+    /* An output file is kept when the run finished, rejected records or
+     * not; a fatal error (err set) or a --strict stop keeps none.  On
+     * stdout the records before the stop have been promised to the pipe
+     * already (part of them may be out), so all of them go out. */
+    bool fatal = err->status != 0;
     bool to_stdout = cli->output == NULL || strcmp(cli->output, "-") == 0;
-    bool commit = rc == 0 || (rc == SOP_EXIT_DATAERR && (!cli->strict || to_stdout));
-    int wrc = sop_writer_close(r.writer, commit, rc == 0 ? err : &(sop_error){0});
+    bool commit = to_stdout || (!fatal && (rc == 0 || (rc == SOP_EXIT_DATAERR && !cli->strict)));
+    sop_error io;
+    sop_error_clear(&io);
+    int wrc = sop_writer_close(r.writer, commit, &io);
     r.writer = NULL;
-    if (rc == 0)
-        rc = wrc;
     if (r.rejects) {
-        if (fclose(r.rejects) != 0 && rc == 0)
-            rc = sop_error_set(err, SOP_EXIT_IOERR, cli->rejects, 0, "write failed");
+        if ((fflush(r.rejects) != 0 || ferror(r.rejects)) && wrc == 0)
+            wrc = sop_error_set(&io, SOP_EXIT_IOERR, cli->rejects, 0, "write failed: %s",
+                                strerror(errno));
+        fclose(r.rejects);
         r.rejects = NULL;
     }
-    if (rc == 0 || rc == SOP_EXIT_DATAERR) {
+    if (wrc != 0 && !fatal) { /* an I/O error outranks rejected records */
+        *err = io;
+        rc = wrc;
+    }
+    if (rc == 0 || (rc == SOP_EXIT_DATAERR && err->status == 0)) {
         if (r.counts.rejected > SHOW_BAD)
             fprintf(diag, "%s: %llu more bad records not shown\n", program,
                     r.counts.rejected - SHOW_BAD);

@@ -812,11 +812,16 @@ static int jsonl_next(sop_reader *r, sop_record *rec, sop_error *err)
         if (checked != SOP_READ_RECORD)
             return checked;
         json_error_t jerr;
-        json_t *obj = json_loadb(s, len, JSON_DECODE_ANY | JSON_ALLOW_NUL, &jerr);
+        /* "\u0000" is a NUL byte, a bad record as in CSV; a key twice in one
+         * object would lose a value */
+        size_t flags = JSON_DECODE_ANY | JSON_REJECT_DUPLICATES;
+        json_t *obj = json_loadb(s, len, flags, &jerr);
         if (obj == NULL && json_error_code(&jerr) == json_error_numeric_overflow)
             /* an integer beyond 64 bits: read it as a double, like most JSON readers */
-            obj = json_loadb(s, len, JSON_DECODE_ANY | JSON_ALLOW_NUL | JSON_DECODE_INT_AS_REAL,
-                             &jerr);
+            obj = json_loadb(s, len, flags | JSON_DECODE_INT_AS_REAL, &jerr);
+        if (obj == NULL && json_error_code(&jerr) == json_error_null_character)
+            return bad(r, err, s, len, "NUL character (\\u0000) in a string at column %d",
+                       jerr.column);
         if (obj == NULL)
             return bad(r, err, s, len, "invalid JSON at column %d: %s", jerr.column, jerr.text);
         if (!json_is_object(obj)) {

@@ -12,8 +12,9 @@
 #include "text.h"
 
 #define FLUSH_AT (1024u * 1024u)
-#define TABLE_SAMPLE 10000u /* rows buffered to size table columns */
+#define TABLE_SAMPLE 1000u  /* rows buffered to size table columns */
 #define TABLE_MAX_CELL 40u  /* widest table column, in cells */
+#define MD_MAX_CELL 1000u   /* longest Markdown cell, in cells */
 
 typedef struct column {
     char *name; /* as shown: one line, escaped for md */
@@ -363,7 +364,12 @@ static int json_record(sop_writer *w, const sop_record *rec, const sop_record *e
 
 static char *cell_copy(const char *s, size_t len, bool md)
 {
-    /* one line per cell: control characters become spaces; | escaped in md */
+    /* one line per cell: control characters become spaces; | escaped in md.
+     * A table shows TABLE_MAX_CELL cells at most and Markdown is for
+     * reports: keep no more than that of a long value in memory */
+    size_t keep = sop_text_fit(s, len, md ? MD_MAX_CELL : TABLE_MAX_CELL + 1);
+    if (keep < len)
+        len = keep;
     char *c = malloc(len * 2 + 1);
     if (c == NULL)
         return NULL;
@@ -475,19 +481,18 @@ static int table_flush_rows(sop_writer *w, sop_error *err)
         }
         w->widths_fixed = true;
     }
-    for (size_t r = 0; r < w->rows; r++) {
+    int rc = 0;
+    for (size_t r = 0; r < w->rows && rc == 0; r++) {
         if (!table_line(w, w->cells + r * w->ncols, NULL))
-            return oom(err);
-        for (size_t i = 0; i < w->ncols; i++)
-            free(w->cells[r * w->ncols + i]);
-        if (w->out.len >= FLUSH_AT) {
-            int rc = flush(w, err);
-            if (rc != 0)
-                return rc;
-        }
+            rc = oom(err);
+        else if (w->out.len >= FLUSH_AT)
+            rc = flush(w, err);
     }
+    /* the rows are done with, printed or not: free them once, here */
+    for (size_t i = 0; i < w->rows * w->ncols; i++)
+        free(w->cells[i]);
     w->rows = 0;
-    return 0;
+    return rc;
 }
 
 static int table_record(sop_writer *w, const sop_record *rec, const sop_record *extra,
