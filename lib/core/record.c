@@ -135,7 +135,7 @@ bool sop_record_set(sop_record *rec, size_t index, const char *s, size_t len,
 }
 
 bool sop_record_split(sop_record *rec, const char *line, size_t len, char delim,
-                      size_t *longest)
+                      size_t max_fields, size_t *total, size_t *longest)
 {
     size_t off;
     sop_record_clear(rec);
@@ -144,26 +144,30 @@ bool sop_record_split(sop_record *rec, const char *line, size_t len, char delim,
     char *base = rec->arena + off;
     char *end = base + len;
     char *p = base;
-    size_t max = 0, max_at = 0;
+    size_t max = 0, max_at = 0, count = 0;
     for (;;) {
         char *d = memchr(p, delim, (size_t)(end - p));
         char *stop = d ? d : end;
-        if (!reserve_values(rec, rec->count + 1))
-            return false;
-        size_t flen = (size_t)(stop - p);
-        rec->values[rec->count].off = (size_t)(p - rec->arena);
-        rec->values[rec->count].len = flen;
-        rec->values[rec->count].kind = SOP_TEXT;
-        rec->count++;
-        if (flen > max) {
-            max = flen;
-            max_at = rec->count - 1;
+        count++;
+        if (rec->count < max_fields) {
+            if (!reserve_values(rec, rec->count + 1))
+                return false;
+            size_t flen = (size_t)(stop - p);
+            rec->values[rec->count].off = (size_t)(p - rec->arena);
+            rec->values[rec->count].len = flen;
+            rec->values[rec->count].kind = SOP_TEXT;
+            rec->count++;
+            if (flen > max) {
+                max = flen;
+                max_at = rec->count - 1;
+            }
         }
         if (d == NULL)
             break;
         *d = '\0';
         p = d + 1;
     }
+    *total = count;
     *longest = max_at;
     return true;
 }

@@ -56,10 +56,11 @@ void sop_record_clear(sop_record *rec);
 /* Appends a value; false when out of memory. */
 bool sop_record_push(sop_record *rec, const char *s, size_t len, unsigned char kind);
 /* Replaces the values with the fields of one unquoted line split at
- * `delim`.  Returns false when out of memory; *longest is the index of
- * the longest field. */
+ * `delim`, keeping at most max_fields of them (hostile lines of commas
+ * must not cost memory); *total is how many there were and *longest the
+ * index of the longest kept.  Returns false when out of memory. */
 bool sop_record_split(sop_record *rec, const char *line, size_t len, char delim,
-                      size_t *longest);
+                      size_t max_fields, size_t *total, size_t *longest);
 /* Sets value `index`, growing the record with absent values as needed. */
 bool sop_record_set(sop_record *rec, size_t index, const char *s, size_t len,
                     unsigned char kind);

@@ -13,6 +13,7 @@
 #define READ_CHUNK (256u * 1024u)
 #define DEFAULT_MAX_FIELD (1024u * 1024u)
 #define RAW_KEEP (64u * 1024u) /* raw text kept of a record too long to hold */
+#define MAX_COLUMNS 16384u      /* a header with more is refused */
 
 enum { LINE_EOF = 0, LINE_OK = 1, LINE_TOO_LONG = 2 };
 
@@ -35,6 +36,11 @@ struct sop_reader {
 
     char *buf;
     size_t cap, start, pos, end;
+    /* where the next '\n' is (nl_known), or that there is none before
+     * nl_scan: a file with CR line ends must not be searched to the end
+     * of the buffer once a line */
+    bool nl_known;
+    size_t nl_at, nl_scan;
     bool in_eof;
     long line_no; /* physical lines consumed in this file */
 
@@ -44,6 +50,7 @@ struct sop_reader {
     bool row_done;
     bool rec_bad;
     bool oom;
+    size_t fields_seen;  /* fields of the current record, kept or not */
     sop_record *cur;
 
     sop_schema schema;
@@ -193,16 +200,31 @@ int sop_colmap_load(sop_colmap *map, const char *path, sop_error *err)
 
 /* ---- the line buffer ------------------------------------------------ */
 
+static void buffer_reset(sop_reader *r)
+{
+    r->start = r->pos = r->end = 0;
+    r->nl_known = false;
+    r->nl_scan = 0;
+}
+
 static int refill(sop_reader *r, sop_error *err)
 {
     if (r->start > 0) {
-        memmove(r->buf, r->buf + r->start, r->end - r->start);
-        r->pos -= r->start;
-        r->end -= r->start;
+        size_t shift = r->start;
+        memmove(r->buf, r->buf + shift, r->end - shift);
+        r->pos -= shift;
+        r->end -= shift;
         r->start = 0;
+        r->nl_at = r->nl_at >= shift ? r->nl_at - shift : 0;
+        if (r->nl_at < r->pos)
+            r->nl_known = false;
+        r->nl_scan = r->nl_scan >= shift ? r->nl_scan - shift : 0;
     }
     if (r->cap - r->end < READ_CHUNK) {
+        /* grows to hold one record of the longest allowed size, no more */
         size_t cap = r->cap * 2;
+        if (cap > r->max_record + 2 * READ_CHUNK)
+            cap = r->max_record + 2 * READ_CHUNK;
         if (cap < r->end + READ_CHUNK)
             cap = r->end + READ_CHUNK;
         char *buf = realloc(r->buf, cap);
@@ -228,7 +250,16 @@ static int get_line(sop_reader *r, size_t *content_end, size_t *line_end, sop_er
     for (;;) {
         const char *p = r->buf + r->pos;
         size_t n = r->end - r->pos;
-        const char *nl = memchr(p, '\n', n);
+        if (!r->nl_known || r->nl_at < r->pos) {
+            size_t from = r->nl_scan > r->pos ? r->nl_scan : r->pos;
+            const char *found = memchr(r->buf + from, '\n', r->end - from);
+            r->nl_known = found != NULL;
+            if (found)
+                r->nl_at = (size_t)(found - r->buf);
+            else
+                r->nl_scan = r->end;
+        }
+        const char *nl = r->nl_known ? r->buf + r->nl_at : NULL;
         size_t lim = nl ? (size_t)(nl - p) : n;
         const char *cr = memchr(p, '\r', lim);
         if (cr != NULL) {
@@ -313,6 +344,13 @@ static int check_text(sop_reader *r, const char *s, size_t len, sop_error *err)
 
 /* ---- CSV / TSV ------------------------------------------------------ */
 
+/* Fields kept of one record: the header's count and one more (enough to
+ * tell a ragged row), or MAX_COLUMNS + 1 for a header. */
+static size_t field_cap(const sop_reader *r)
+{
+    return r->have_header ? r->schema.count + 1 : MAX_COLUMNS + 1;
+}
+
 static int no_space(unsigned char c)
 {
     (void)c;
@@ -339,6 +377,9 @@ static void on_field(void *data, size_t len, void *ctx)
     sop_reader *r = ctx;
     if (r->rec_bad || r->oom)
         return;
+    r->fields_seen++;
+    if (r->cur->count >= field_cap(r))
+        return; /* counted, not kept */
     if (len > r->max_field) {
         r->rec_bad = true;
         snprintf(r->bad_reason, sizeof r->bad_reason,
@@ -385,7 +426,7 @@ static int skip_long(sop_reader *r, sop_record *rec, sop_error *err)
         }
         if (done)
             break;
-        r->start = r->pos = r->end = 0;
+        buffer_reset(r);
         if (r->in_eof)
             break;
         int rc = refill(r, err);
@@ -428,7 +469,7 @@ static int plain_line(sop_reader *r, sop_record *rec, size_t ls, size_t ce, size
         r->start = r->pos;
         return result;
     }
-    if (!sop_record_split(rec, s, len, r->delimiter, &longest)) {
+    if (!sop_record_split(rec, s, len, r->delimiter, field_cap(r), &r->fields_seen, &longest)) {
         result = -sop_error_set(err, SOP_EXIT_SOFTWARE, NULL, 0, "out of memory");
     } else if (rec->values[longest].len > r->max_field) {
         result = bad(r, err, s, len, "field %zu is %zu bytes, over the %zu-byte limit (--max-field)",
@@ -489,6 +530,7 @@ static int csv_record(sop_reader *r, sop_record *rec, sop_error *err)
             r->in_record = true;
             r->row_done = false;
             r->rec_bad = false;
+            r->fields_seen = 0;
             r->start = ls;
             rec->line = r->line_no + 1;
         }
@@ -642,6 +684,10 @@ static int read_header(sop_reader *r, sop_error *err)
     if (rc == SOP_READ_BAD)
         return sop_error_set(err, SOP_EXIT_DATAERR, r->file_name, r->header.line,
                              "bad header: %s", r->bad_reason);
+    if (r->fields_seen > MAX_COLUMNS)
+        return sop_error_set(err, SOP_EXIT_DATAERR, r->file_name, r->header.line,
+                             "the header has %zu columns; at most %u are supported",
+                             r->fields_seen, MAX_COLUMNS);
     char **names;
     if ((rc = map_header(r, &r->header, &names, err)) != 0)
         return rc;
@@ -676,7 +722,7 @@ static int csv_next(sop_reader *r, sop_record *rec, sop_error *err)
         if (!keep_raw(r, r->buf + r->rec_raw_off, r->rec_raw_len))
             return -sop_error_set(err, SOP_EXIT_SOFTWARE, NULL, 0, "out of memory");
         snprintf(r->bad_reason, sizeof r->bad_reason, "expected %zu fields, found %zu",
-                 r->schema.count, rec->count);
+                 r->schema.count, r->fields_seen);
         return SOP_READ_BAD;
     }
     return SOP_READ_RECORD;
@@ -927,7 +973,7 @@ static int open_file(sop_reader *r, size_t index, sop_error *err)
     if (index == 0)
         snprintf(r->first_file, sizeof r->first_file, "%s", r->file_name);
     r->file_index = index;
-    r->start = r->pos = r->end = 0;
+    buffer_reset(r);
     r->in_eof = false;
     r->line_no = 0;
     if (sop_input_guessed_legacy(r->in))
