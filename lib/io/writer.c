@@ -27,6 +27,7 @@ struct sop_writer {
     char path[4096];
     char temp[4096];
     bool to_temp;
+    bool unnamed; /* O_TMPFILE: no name until name_temp() */
     sop_buf out;
     char delim;
     bool special[256]; /* bytes that make a CSV field need quotes */
@@ -172,6 +173,58 @@ static int flush(sop_writer *w, sop_error *err)
     return 0;
 }
 
+/* The output is written to a file without a name (O_TMPFILE) in the
+ * target's folder and given one only when complete, so an interrupted run
+ * (a signal, a crash) leaves nothing behind.  Where the file system cannot
+ * do that, a named temporary file (mkstemp) is the fallback. */
+static int open_temp(sop_writer *w, const char *path, sop_error *err)
+{
+    char dir_copy[4096], base_copy[4096];
+    snprintf(w->path, sizeof w->path, "%s", path);
+    snprintf(dir_copy, sizeof dir_copy, "%s", path);
+    snprintf(base_copy, sizeof base_copy, "%s", path);
+    const char *dir = dirname(dir_copy);
+    int n = snprintf(w->temp, sizeof w->temp, "%s/.%s.XXXXXX", dir, basename(base_copy));
+    if (n < 0 || (size_t)n >= sizeof w->temp)
+        return sop_error_set(err, SOP_EXIT_CANTCREAT, path, 0, "path too long");
+    mode_t mask = umask(0);
+    umask(mask);
+#ifdef O_TMPFILE
+    w->fd = open(dir, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0666 & ~mask);
+    if (w->fd >= 0) {
+        w->unnamed = true;
+        w->to_temp = true;
+        return 0;
+    }
+#endif
+    w->fd = mkstemp(w->temp);
+    if (w->fd < 0)
+        return sop_error_set(err, SOP_EXIT_CANTCREAT, path, 0, "cannot create: %s",
+                             strerror(errno));
+    (void)fchmod(w->fd, 0666 & ~mask);
+    w->to_temp = true;
+    return 0;
+}
+
+/* Gives the complete unnamed file a temporary name beside the target, so
+ * rename() can then replace the target in one step. */
+static int name_temp(sop_writer *w, sop_error *err)
+{
+    char proc[64];
+    snprintf(proc, sizeof proc, "/proc/self/fd/%d", w->fd);
+    size_t stem = strlen(w->temp) - 6; /* the XXXXXX */
+    for (unsigned attempt = 0; attempt < 100; attempt++) {
+        snprintf(w->temp + stem, sizeof w->temp - stem, "%06u", (unsigned)getpid() % 10000u * 100u + attempt);
+        if (linkat(w->fd, "", AT_FDCWD, w->temp, AT_EMPTY_PATH) == 0 ||
+            linkat(AT_FDCWD, proc, AT_FDCWD, w->temp, AT_SYMLINK_FOLLOW) == 0)
+            return 0;
+        if (errno != EEXIST)
+            break;
+    }
+    return sop_error_set(err, SOP_EXIT_CANTCREAT, w->path, 0, "cannot name the output: %s",
+                         strerror(errno));
+}
+
 int sop_writer_open(sop_writer **out, const sop_writer_opts *opts, sop_error *err)
 {
     sop_writer *w = calloc(1, sizeof *w);
@@ -185,27 +238,11 @@ int sop_writer_open(sop_writer **out, const sop_writer_opts *opts, sop_error *er
     w->special['"'] = w->special['\n'] = w->special['\r'] = true;
     w->escape = opts->excel || opts->safe_formulas;
     if (opts->path && strcmp(opts->path, "-") != 0) {
-        snprintf(w->path, sizeof w->path, "%s", opts->path);
-        char dir_copy[4096], base_copy[4096];
-        snprintf(dir_copy, sizeof dir_copy, "%s", opts->path);
-        snprintf(base_copy, sizeof base_copy, "%s", opts->path);
-        int n = snprintf(w->temp, sizeof w->temp, "%s/.%s.XXXXXX", dirname(dir_copy),
-                         basename(base_copy));
-        if (n < 0 || (size_t)n >= sizeof w->temp) {
+        int rc = open_temp(w, opts->path, err);
+        if (rc != 0) {
             free(w);
-            return sop_error_set(err, SOP_EXIT_CANTCREAT, opts->path, 0, "path too long");
+            return rc;
         }
-        w->fd = mkstemp(w->temp);
-        if (w->fd < 0) {
-            int e = errno;
-            free(w);
-            return sop_error_set(err, SOP_EXIT_CANTCREAT, opts->path, 0, "cannot create: %s",
-                                 strerror(e));
-        }
-        mode_t mask = umask(0);
-        umask(mask);
-        (void)fchmod(w->fd, 0666 & ~mask);
-        w->to_temp = true;
     }
     if (opts->excel && (opts->format == SOP_FMT_CSV || opts->format == SOP_FMT_TSV))
         if (!sop_buf_put(&w->out, "\xEF\xBB\xBF", 3)) {
@@ -602,13 +639,18 @@ int sop_writer_close(sop_writer *w, bool commit, sop_error *err)
         for (size_t i = 0; i < w->ncols; i++)
             free(w->cells[r * w->ncols + i]);
     if (w->to_temp) {
+        bool named = !w->unnamed;
+        if (commit && rc == 0 && w->unnamed) {
+            rc = name_temp(w, err);
+            named = rc == 0;
+        }
         if (close(w->fd) != 0 && rc == 0 && commit)
             rc = sop_error_set(err, SOP_EXIT_IOERR, w->path, 0, "close failed: %s",
                                strerror(errno));
         if (commit && rc == 0 && rename(w->temp, w->path) != 0)
             rc = sop_error_set(err, SOP_EXIT_CANTCREAT, w->path, 0, "cannot rename into place: %s",
                                strerror(errno));
-        if (!commit || rc != 0)
+        if (named && (!commit || rc != 0))
             unlink(w->temp);
     }
     free(w->cells);

@@ -1017,7 +1017,10 @@ static void test_atomic_commit(void **state)
     char *now = slurp(path, NULL);
     assert_text(now, "old\n");
     free(now);
-    assert_int_equal(dir_entries(), 2);
+    /* the new text lives in an unnamed file (O_TMPFILE) or, where the file
+     * system cannot do that, in a named temporary beside the target */
+    size_t entries = dir_entries();
+    assert_true(entries == 1 || entries == 2);
     assert_int_equal(sop_writer_close(w, true, &err), 0);
     assert_int_equal(dir_entries(), 1);
     size_t len;
