@@ -184,7 +184,7 @@ static int loop(run *r, sop_error *err)
     }
     if (prog.on)
         progress_show(&prog, &r->diag, r->reader, r->counts.read, true);
-    return 0;
+    return r->model->finish ? r->model->finish(r->model->ctx, err) : 0;
 }
 
 int sop_stream_run(const char *program, const sop_cli *cli, const sop_stream_model *model,

@@ -23,6 +23,8 @@ typedef struct sop_stream_model {
      * also overwrite the record's own values.  Returns 0,
      * SOP_STREAM_REJECT with err->msg the reason, or an exit status. */
     int (*record)(void *ctx, sop_record *rec, sop_record *extra, sop_error *err);
+    /* After the last record (may be NULL): notes, totals. */
+    int (*finish)(void *ctx, sop_error *err);
 } sop_stream_model;
 
 typedef struct sop_stream_counts {

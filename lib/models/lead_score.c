@@ -11,7 +11,6 @@ int sop_lead_score_init(sop_lead_score *ls, sop_scorecard *sc, bool explain, con
 {
     memset(ls, 0, sizeof *ls);
     ls->scorecard = sc;
-    ls->bound = sc;
     ls->explain = explain;
     ls->now = sop_cli_now(cli);
     ls->tz = cli->tz;
@@ -34,7 +33,7 @@ static int bind(void *ctx, const sop_schema *input, sop_error *err)
 {
     sop_lead_score *ls = ctx;
     char absent[512];
-    int rc = sop_scorecard_bind(ls->bound, input, absent, sizeof absent, err);
+    int rc = sop_scorecard_bind(ls->scorecard, input, absent, sizeof absent, err);
     if (rc != 0)
         return rc;
     sop_schema_free(&ls->added);
@@ -105,12 +104,28 @@ static int record(void *ctx, sop_record *rec, sop_record *extra, sop_error *err)
     return 0;
 }
 
+static void print_note(void *ctx, const char *text)
+{
+    const sop_lead_score *ls = ctx;
+    fprintf(ls->diag, "%s: note: %s\n", ls->program, text);
+}
+
+static int finish(void *ctx, sop_error *err)
+{
+    (void)err;
+    sop_lead_score *ls = ctx;
+    if (!ls->quiet)
+        sop_scorecard_unreadable(ls->scorecard, print_note, ls);
+    return 0;
+}
+
 void sop_lead_score_model(sop_lead_score *ls, sop_stream_model *model)
 {
     model->ctx = ls;
     model->added = &ls->added;
     model->bind = bind;
     model->record = record;
+    model->finish = finish;
 }
 
 void sop_lead_score_free(sop_lead_score *ls)

@@ -10,7 +10,7 @@
 #include "stream.h"
 
 typedef struct sop_lead_score {
-    const sop_scorecard *scorecard;
+    sop_scorecard *scorecard;
     bool explain;
     int64_t now;
     sop_tz tz;
@@ -22,7 +22,6 @@ typedef struct sop_lead_score {
     FILE *diag;
     bool quiet;
     bool noted;
-    sop_scorecard *bound; /* the same scorecard, writable for binding */
 } sop_lead_score;
 
 int sop_lead_score_init(sop_lead_score *ls, sop_scorecard *sc, bool explain, const sop_cli *cli,

@@ -50,6 +50,10 @@ typedef struct indicator {
     outcome missing;
     bool needs_fold, needs_number;
     double best;
+    /* values met that could not be read, for the note after the run */
+    unsigned long not_numbers, regex_failures;
+    char first_file[256];
+    long first_line;
 } indicator;
 
 typedef struct grade {
@@ -838,7 +842,8 @@ static bool value_missing(const sop_scorecard *sc, const sop_record *rec, long c
     return sop_value_missing(&sc->missing, *s, *len);
 }
 
-static bool rule_matches(const rule *r, const char *folded, bool fold_ok, bool num_ok, double num)
+static bool rule_matches(const rule *r, const char *folded, bool fold_ok, bool num_ok, double num,
+                         unsigned long *regex_failures)
 {
     switch (r->kind) {
     case COND_PRESENT:
@@ -876,14 +881,28 @@ static bool rule_matches(const rule *r, const char *folded, bool fold_ok, bool n
             }
         }
         return false;
-    case COND_REGEX:
-        return fold_ok && pcre2_match(r->re, (PCRE2_SPTR)folded, strlen(folded), 0,
-                                      PCRE2_NO_UTF_CHECK, r->re_match, NULL) >= 0;
+    case COND_REGEX: {
+        if (!fold_ok)
+            return false;
+        int rc = pcre2_match(r->re, (PCRE2_SPTR)folded, strlen(folded), 0, PCRE2_NO_UTF_CHECK,
+                             r->re_match, NULL);
+        if (rc < 0 && rc != PCRE2_ERROR_NOMATCH)
+            (*regex_failures)++; /* a match or JIT stack limit, not a "no" */
+        return rc >= 0;
+    }
     }
     return false;
 }
 
-static const outcome *indicator_outcome(const sop_scorecard *sc, const indicator *ind,
+static void note_first(indicator *ind, const sop_record *rec)
+{
+    if (ind->first_line == 0) {
+        snprintf(ind->first_file, sizeof ind->first_file, "%s", rec->file ? rec->file : "");
+        ind->first_line = rec->line;
+    }
+}
+
+static const outcome *indicator_outcome(const sop_scorecard *sc, indicator *ind,
                                         const sop_record *rec)
 {
     const char *s = "";
@@ -908,11 +927,18 @@ static const outcome *indicator_outcome(const sop_scorecard *sc, const indicator
     if (ind->needs_number)
         num_ok = sop_parse_number(s, len, &num);
     const outcome *out = &ind->fallback;
+    unsigned long failures = ind->regex_failures;
     for (size_t i = 0; i < ind->rule_count; i++) {
-        if (rule_matches(&ind->rules[i], folded, fold_ok, num_ok, num)) {
+        if (rule_matches(&ind->rules[i], folded, fold_ok, num_ok, num, &ind->regex_failures)) {
             out = &ind->rules[i].out;
             break;
         }
+    }
+    if (out == &ind->fallback && ind->needs_number && !num_ok) {
+        ind->not_numbers++;
+        note_first(ind, rec);
+    } else if (ind->regex_failures != failures) {
+        note_first(ind, rec);
     }
     if (folded != stack)
         free(folded);
@@ -930,13 +956,43 @@ static bool detail_add(sop_buf *detail, const char *name, double value, const ch
            sop_buf_put(detail, "; ", 2);
 }
 
-int sop_scorecard_eval(const sop_scorecard *sc, const sop_record *rec, int64_t now,
+size_t sop_scorecard_unreadable(const sop_scorecard *sc,
+                                void (*line)(void *line_ctx, const char *text), void *line_ctx)
+{
+    size_t lines = 0;
+    for (size_t i = 0; i < sc->indicator_count; i++) {
+        const indicator *ind = &sc->indicators[i];
+        char text[768];
+        if (ind->not_numbers > 0) {
+            snprintf(text, sizeof text,
+                     "%s: %lu value%s of column %s %s (first at %s:%ld); scored as \"%s\"",
+                     ind->name, ind->not_numbers, ind->not_numbers == 1 ? "" : "s", ind->column,
+                     ind->not_numbers == 1 ? "is not a number" : "are not numbers",
+                     ind->first_file, ind->first_line,
+                     ind->fallback.label ? ind->fallback.label : "default");
+            line(line_ctx, text);
+            lines++;
+        }
+        if (ind->regex_failures > 0) {
+            snprintf(text, sizeof text,
+                     "%s: the regex could not finish on %lu value%s (first at %s:%ld); they "
+                     "counted as not matching",
+                     ind->name, ind->regex_failures, ind->regex_failures == 1 ? "" : "s",
+                     ind->first_file, ind->first_line);
+            line(line_ctx, text);
+            lines++;
+        }
+    }
+    return lines;
+}
+
+int sop_scorecard_eval(sop_scorecard *sc, const sop_record *rec, int64_t now,
                        const sop_tz *tz, sop_score *out, sop_buf *detail, sop_error *err)
 {
     double total = 0;
     bool ok = true;
     for (size_t i = 0; i < sc->indicator_count; i++) {
-        const indicator *ind = &sc->indicators[i];
+        indicator *ind = &sc->indicators[i];
         const outcome *o = indicator_outcome(sc, ind, rec);
         double v = outcome_value(o);
         total += v;

@@ -44,8 +44,16 @@ typedef struct sop_score {
 } sop_score;
 
 /* Scores one record.  `now` and `tz` matter only for decay.  With detail
- * non-NULL, appends the per-indicator explanation to it. */
-int sop_scorecard_eval(const sop_scorecard *sc, const sop_record *rec, int64_t now,
+ * non-NULL, appends the per-indicator explanation to it.  Not const: the
+ * scorecard keeps match scratch and counts values it could not read. */
+int sop_scorecard_eval(sop_scorecard *sc, const sop_record *rec, int64_t now,
                        const sop_tz *tz, sop_score *out, sop_buf *detail, sop_error *err);
+
+/* After a run: one line per indicator that met values it could not read
+ * (not a number where its rules want one, a regex that failed to run),
+ * e.g. "budget: 37 values are not numbers (first at leads.csv:12); scored
+ * as \"budget unreadable\"".  Calls `line` for each; returns how many. */
+size_t sop_scorecard_unreadable(const sop_scorecard *sc,
+                                void (*line)(void *line_ctx, const char *text), void *line_ctx);
 
 #endif
