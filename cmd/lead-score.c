@@ -1,13 +1,10 @@
 /* lead-score: scores leads with a scorecard (options -> library calls). */
-#include <stdio.h>
-#include <stdlib.h>
+#include <stdbool.h>
+#include <stddef.h>
 
-#include "cli.h"
-#include "error.h"
 #include "lead_score.h"
+#include "program.h"
 #include "scorecard.h"
-#include "stream.h"
-#include "writer.h"
 
 #define PROGRAM "lead-score"
 
@@ -17,24 +14,57 @@ static const sop_option options[] = {
     {"explain", 0, NULL, "add score_detail: each indicator's contribution", OPT_EXPLAIN},
 };
 
-typedef struct settings {
+typedef struct lead_score_main {
     bool explain;
-} settings;
+    sop_scorecard *scorecard;
+    sop_lead_score model;
+    bool model_ready;
+} lead_score_main;
 
 static int on_option(void *ctx, int id, const char *arg, sop_error *err)
 {
     (void)arg;
     (void)err;
-    settings *s = ctx;
+    lead_score_main *m = ctx;
     if (id == OPT_EXPLAIN)
-        s->explain = true;
+        m->explain = true;
     return 0;
+}
+
+static int load(void *ctx, const sop_cli *cli, sop_error *err)
+{
+    lead_score_main *m = ctx;
+    return sop_scorecard_load(cli->config, &m->scorecard, err);
+}
+
+static char *config_json(void *ctx)
+{
+    lead_score_main *m = ctx;
+    return sop_scorecard_to_json(m->scorecard);
+}
+
+static int model(void *ctx, const sop_cli *cli, sop_stream_model *stream, sop_error *err)
+{
+    lead_score_main *m = ctx;
+    m->model_ready = true;
+    int rc = sop_lead_score_init(&m->model, m->scorecard, m->explain, cli, PROGRAM, stderr, err);
+    if (rc == 0)
+        sop_lead_score_model(&m->model, stream);
+    return rc;
+}
+
+static void cleanup(void *ctx)
+{
+    lead_score_main *m = ctx;
+    if (m->model_ready)
+        sop_lead_score_free(&m->model);
+    sop_scorecard_free(m->scorecard);
 }
 
 int main(int argc, char **argv)
 {
-    settings set = {false};
-    sop_program prog = {
+    lead_score_main m = {0};
+    const sop_program prog = {
         .name = PROGRAM,
         .summary = "Score leads with a scorecard: adds score (0-100), grade, hot.",
         .description =
@@ -48,48 +78,8 @@ int main(int argc, char **argv)
         .options = options,
         .option_count = sizeof options / sizeof options[0],
         .on_option = on_option,
-        .ctx = &set,
+        .ctx = &m,
     };
-    sop_error err;
-    sop_error_clear(&err);
-    sop_cli cli;
-    int rc = sop_cli_parse(&prog, argc, argv, &cli, &err);
-    if (rc == SOP_CLI_EXIT) { /* --help, --version */
-        sop_cli_free(&cli);
-        rc = sop_stdout_finish(&err);
-        if (rc != 0)
-            sop_error_print(stderr, PROGRAM, &err);
-        return rc;
-    }
-    if (rc != 0) {
-        sop_error_print(stderr, PROGRAM, &err);
-        sop_cli_free(&cli);
-        return rc;
-    }
-    sop_scorecard *sc = NULL;
-    rc = sop_scorecard_load(cli.config, &sc, &err);
-    if (rc == 0 && cli.print_config) {
-        char *json = sop_scorecard_to_json(sc);
-        if (json == NULL) {
-            rc = sop_error_set(&err, SOP_EXIT_SOFTWARE, NULL, 0, "out of memory");
-        } else {
-            printf("%s\n", json);
-            free(json);
-            rc = sop_stdout_finish(&err);
-        }
-    } else if (rc == 0) {
-        sop_lead_score ls;
-        rc = sop_lead_score_init(&ls, sc, set.explain, &cli, PROGRAM, stderr, &err);
-        if (rc == 0) {
-            sop_stream_model model;
-            sop_lead_score_model(&ls, &model);
-            rc = sop_stream_run(PROGRAM, &cli, &model, stderr, NULL, &err);
-        }
-        sop_lead_score_free(&ls);
-    }
-    if (rc != 0 && err.status != 0)
-        sop_error_print(stderr, PROGRAM, &err);
-    sop_scorecard_free(sc);
-    sop_cli_free(&cli);
-    return rc;
+    const sop_program_hooks hooks = {load, config_json, model, cleanup};
+    return sop_stream_main(&prog, &hooks, &m, argc, argv);
 }

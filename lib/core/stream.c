@@ -76,8 +76,8 @@ static bool progress_wanted(const sop_cli *cli)
     return true;
 }
 
-static int write_reject(FILE *rejects, const char *path, long line, const char *reason,
-                        const char *raw, size_t raw_len, sop_error *err)
+static int write_reject(FILE *rejects, const char *path, const char *file, long line,
+                        const char *reason, const char *raw, size_t raw_len, sop_error *err)
 {
     sop_buf b = {0};
     char head[64];
@@ -85,7 +85,8 @@ static int write_reject(FILE *rejects, const char *path, long line, const char *
     bool ok = sop_buf_put(&b, head, strlen(head)) &&
               sop_buf_json_string(&b, reason, strlen(reason)) &&
               sop_buf_put(&b, ",\"raw\":", 7) && sop_buf_json_string_lossy(&b, raw, raw_len) &&
-              sop_buf_put(&b, "}\n", 2);
+              sop_buf_put(&b, ",\"file\":", 8) &&
+              sop_buf_json_string_lossy(&b, file, strlen(file)) && sop_buf_put(&b, "}\n", 2);
     int rc = 0;
     if (!ok)
         rc = sop_error_set(err, SOP_EXIT_SOFTWARE, NULL, 0, "out of memory");
@@ -116,7 +117,7 @@ static int reject(run *r, const char *file, long line, const char *reason, const
     if (r->counts.rejected <= SHOW_BAD)
         fprintf(r->diag.out, "%s: %s:%ld: %s\n", r->program, file, line, reason);
     if (r->rejects)
-        return write_reject(r->rejects, r->cli->rejects, line, reason, raw, raw_len, err);
+        return write_reject(r->rejects, r->cli->rejects, file, line, reason, raw, raw_len, err);
     return 0;
 }
 

@@ -411,29 +411,45 @@ static int skip_long(sop_reader *r, sop_record *rec, sop_error *err)
     if (quoted)
         for (size_t i = r->start; i < r->pos; i++)
             parity ^= r->buf[i] == '"';
+    bool partial = false, after_cr = false; /* r->pos is at a line start */
     for (;;) {
         bool done = false;
         while (r->pos < r->end && !done) {
             char c = r->buf[r->pos++];
+            bool crlf = c == '\n' && after_cr; /* its CR was counted already */
+            after_cr = c == '\r';
             if (c == '"' && quoted) {
                 parity ^= 1u;
+                partial = true;
             } else if (c == '\n' || c == '\r') {
-                if (c == '\r' && r->pos < r->end && r->buf[r->pos] == '\n')
+                if (c == '\r' && r->pos < r->end && r->buf[r->pos] == '\n') {
                     r->pos++;
-                r->line_no++;
+                    after_cr = false;
+                }
+                if (!crlf)
+                    r->line_no++;
+                partial = false;
                 done = parity == 0;
+            } else {
+                partial = true;
             }
         }
         if (done)
             break;
         buffer_reset(r);
-        if (r->in_eof)
+        if (r->in_eof) {
+            if (partial) /* a last line without a line end */
+                r->line_no++;
             break;
+        }
         int rc = refill(r, err);
         if (rc != 0)
             return -rc;
-        if (r->in_eof && r->end == 0)
+        if (r->in_eof && r->end == 0) {
+            if (partial)
+                r->line_no++;
             break;
+        }
     }
     r->start = r->pos;
     rec->line = first_line;

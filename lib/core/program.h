@@ -1,0 +1,29 @@
+/* program.h - the main() every record-stream program shares: parse the
+ * options, load the model's config, --print-config, run the stream, report
+ * the one error.  A program supplies its option table and these hooks, so
+ * cmd/PROGRAM.c is only options and wiring. */
+#ifndef SOP_PROGRAM_H
+#define SOP_PROGRAM_H
+
+#include "cli.h"
+#include "error.h"
+#include "stream.h"
+
+typedef struct sop_program_hooks {
+    /* Loads the model's config: cli->config, or the built-in one. */
+    int (*load)(void *ctx, const sop_cli *cli, sop_error *err);
+    /* The effective config as JSON text (malloc'd; NULL: out of memory),
+     * for --print-config. */
+    char *(*config_json)(void *ctx);
+    /* Sets up the stream model (after load). */
+    int (*model)(void *ctx, const sop_cli *cli, sop_stream_model *model, sop_error *err);
+    /* Frees what load and model made (called whatever happened). */
+    void (*cleanup)(void *ctx);
+} sop_program_hooks;
+
+/* Runs the program; returns its exit status.  `ctx` is passed to the hooks
+ * and is also prog->ctx for the program's own options. */
+int sop_stream_main(const sop_program *prog, const sop_program_hooks *hooks, void *ctx,
+                    int argc, char **argv);
+
+#endif
