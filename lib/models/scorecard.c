@@ -32,6 +32,7 @@ typedef struct rule {
     size_t *slots;      /* one_of/equals: hash slots holding index + 1 */
     size_t slot_mask;
     uint64_t *pairs;    /* contains: bit set of the needles' first two bytes */
+    size_t *lens;       /* contains: the needles' lengths */
     bool short_needle;  /* contains: a one-byte needle exists */
     char *pattern;
     pcre2_code *re;
@@ -265,10 +266,12 @@ static int index_texts(ctx *c, rule *r)
 {
     if (r->kind == COND_CONTAINS) {
         r->pairs = calloc(65536 / 64, sizeof *r->pairs);
-        if (r->pairs == NULL)
+        r->lens = calloc(r->text_count, sizeof *r->lens);
+        if (r->pairs == NULL || r->lens == NULL)
             return sop_error_set(c->err, SOP_EXIT_SOFTWARE, NULL, 0, "out of memory");
         for (size_t i = 0; i < r->text_count; i++) {
             const unsigned char *n = (const unsigned char *)r->folded[i];
+            r->lens[i] = strlen(r->folded[i]);
             if (n[1] == '\0') {
                 r->short_needle = true;
                 continue;
@@ -671,6 +674,7 @@ void sop_scorecard_free(sop_scorecard *sc)
             free(r->folded);
             free(r->slots);
             free(r->pairs);
+            free(r->lens);
             free(r->pattern);
             pcre2_match_data_free(r->re_match);
             pcre2_code_free(r->re);
@@ -842,52 +846,70 @@ static bool value_missing(const sop_scorecard *sc, const sop_record *rec, long c
     return sop_value_missing(&sc->missing, *s, *len);
 }
 
-static bool rule_matches(const rule *r, const char *folded, bool fold_ok, bool num_ok, double num,
-                         unsigned long *regex_failures)
+/* One value as the rules see it: folded text (hashed on first need) and
+ * number, each worked out once per indicator, not once per rule. */
+typedef struct probe {
+    const char *folded;
+    size_t len;
+    bool fold_ok;
+    bool hashed;
+    uint64_t hash;
+    bool num_ok;
+    double num;
+    unsigned long *regex_failures;
+} probe;
+
+static bool in_set(const rule *r, probe *v)
+{
+    if (!v->hashed) {
+        v->hash = text_hash(v->folded);
+        v->hashed = true;
+    }
+    for (size_t k = (size_t)v->hash & r->slot_mask; r->slots[k] != 0; k = (k + 1) & r->slot_mask)
+        if (strcmp(v->folded, r->folded[r->slots[k] - 1]) == 0)
+            return true;
+    return false;
+}
+
+static bool contains_any(const rule *r, const probe *v)
+{
+    if (r->short_needle) {
+        for (size_t i = 0; i < r->text_count; i++)
+            if (strstr(v->folded, r->folded[i]) != NULL)
+                return true;
+        return false;
+    }
+    const unsigned char *text = (const unsigned char *)v->folded;
+    for (size_t at = 0; at + 1 < v->len; at++) {
+        unsigned key = (unsigned)text[at] << 8 | text[at + 1];
+        if ((r->pairs[key / 64] & (1ull << (key % 64))) == 0)
+            continue;
+        for (size_t i = 0; i < r->text_count; i++)
+            if (r->lens[i] <= v->len - at && memcmp(text + at, r->folded[i], r->lens[i]) == 0)
+                return true;
+    }
+    return false;
+}
+
+static bool rule_matches(const rule *r, probe *v)
 {
     switch (r->kind) {
     case COND_PRESENT:
         return true;
     case COND_RANGE:
-        return num_ok && (!r->has_min || num >= r->min) && (!r->has_max || num < r->max);
+        return v->num_ok && (!r->has_min || v->num >= r->min) && (!r->has_max || v->num < r->max);
     case COND_EQUALS:
-    case COND_ONE_OF: {
-        if (!fold_ok)
-            return false;
-        size_t k = (size_t)text_hash(folded) & r->slot_mask;
-        for (; r->slots[k] != 0; k = (k + 1) & r->slot_mask)
-            if (strcmp(folded, r->folded[r->slots[k] - 1]) == 0)
-                return true;
-        return false;
-    }
+    case COND_ONE_OF:
+        return v->fold_ok && in_set(r, v);
     case COND_CONTAINS:
-        if (!fold_ok)
-            return false;
-        if (r->short_needle) {
-            for (size_t i = 0; i < r->text_count; i++)
-                if (strstr(folded, r->folded[i]) != NULL)
-                    return true;
-            return false;
-        }
-        for (const unsigned char *p = (const unsigned char *)folded; p[0] && p[1]; p++) {
-            unsigned key = (unsigned)p[0] << 8 | p[1];
-            if ((r->pairs[key / 64] & (1ull << (key % 64))) == 0)
-                continue;
-            for (size_t i = 0; i < r->text_count; i++) {
-                const char *n = r->folded[i];
-                size_t nl = strlen(n);
-                if (memcmp(p, n, 2) == 0 && strncmp((const char *)p, n, nl) == 0)
-                    return true;
-            }
-        }
-        return false;
+        return v->fold_ok && contains_any(r, v);
     case COND_REGEX: {
-        if (!fold_ok)
+        if (!v->fold_ok)
             return false;
-        int rc = pcre2_match(r->re, (PCRE2_SPTR)folded, strlen(folded), 0, PCRE2_NO_UTF_CHECK,
+        int rc = pcre2_match(r->re, (PCRE2_SPTR)v->folded, v->len, 0, PCRE2_NO_UTF_CHECK,
                              r->re_match, NULL);
         if (rc < 0 && rc != PCRE2_ERROR_NOMATCH)
-            (*regex_failures)++; /* a match or JIT stack limit, not a "no" */
+            (*v->regex_failures)++; /* a match or JIT stack limit, not a "no" */
         return rc >= 0;
     }
     }
@@ -910,31 +932,32 @@ static const outcome *indicator_outcome(const sop_scorecard *sc, indicator *ind,
     if (value_missing(sc, rec, ind->col, &s, &len))
         return &ind->missing;
     char stack[FOLD_CAP];
+    probe v = {.folded = stack, .regex_failures = &ind->regex_failures};
     char *folded = stack;
-    bool fold_ok = false, num_ok = false;
-    double num = 0;
     if (ind->needs_fold) {
-        fold_ok = sop_text_fold(s, len, folded, sizeof stack) != (size_t)-1;
-        if (!fold_ok && len >= sizeof stack / 18) {
+        v.len = sop_text_fold(s, len, folded, sizeof stack);
+        if (v.len == (size_t)-1 && len >= sizeof stack / 18) {
             /* a long value: NFKC grows text at most 18-fold */
             size_t cap = len * 18 + 1;
             folded = malloc(cap);
-            fold_ok = folded && sop_text_fold(s, len, folded, cap) != (size_t)-1;
+            v.len = folded ? sop_text_fold(s, len, folded, cap) : (size_t)-1;
             if (folded == NULL)
                 folded = stack;
         }
+        v.fold_ok = v.len != (size_t)-1;
+        v.folded = folded;
     }
     if (ind->needs_number)
-        num_ok = sop_parse_number(s, len, &num);
+        v.num_ok = sop_parse_number(s, len, &v.num);
     const outcome *out = &ind->fallback;
     unsigned long failures = ind->regex_failures;
     for (size_t i = 0; i < ind->rule_count; i++) {
-        if (rule_matches(&ind->rules[i], folded, fold_ok, num_ok, num, &ind->regex_failures)) {
+        if (rule_matches(&ind->rules[i], &v)) {
             out = &ind->rules[i].out;
             break;
         }
     }
-    if (out == &ind->fallback && ind->needs_number && !num_ok) {
+    if (out == &ind->fallback && ind->needs_number && !v.num_ok) {
         ind->not_numbers++;
         note_first(ind, rec);
     } else if (ind->regex_failures != failures) {
