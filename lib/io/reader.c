@@ -499,6 +499,15 @@ static int plain_line(sop_reader *r, sop_record *rec, size_t ls, size_t ce, size
     return result;
 }
 
+/* The next physical line (LINE_OK, LINE_EOF), or a record too long to
+ * hold skipped and reported (SOP_READ_BAD), or -(exit status). */
+static int next_line(sop_reader *r, sop_record *rec, size_t *content_end, size_t *line_end,
+                     sop_error *err)
+{
+    int g = get_line(r, content_end, line_end, err);
+    return g == LINE_TOO_LONG ? skip_long(r, rec, err) : g;
+}
+
 /* Reads one CSV record (header or data) into rec; ragged rows are the
  * caller's check. */
 static int csv_record(sop_reader *r, sop_record *rec, sop_error *err)
@@ -507,11 +516,9 @@ static int csv_record(sop_reader *r, sop_record *rec, sop_error *err)
     rec->file = r->file_name;
     for (;;) {
         size_t ce, le;
-        int g = get_line(r, &ce, &le, err);
-        if (g < 0)
+        int g = next_line(r, rec, &ce, &le, err);
+        if (g != LINE_OK && g != LINE_EOF)
             return g;
-        if (g == LINE_TOO_LONG)
-            return skip_long(r, rec, err);
         if (g == LINE_EOF) {
             if (!r->in_record)
                 return SOP_READ_EOF;
@@ -852,13 +859,9 @@ static int jsonl_next(sop_reader *r, sop_record *rec, sop_error *err)
 {
     for (;;) {
         size_t ce, le;
-        int g = get_line(r, &ce, &le, err);
-        if (g < 0)
-            return g;
-        if (g == LINE_TOO_LONG)
-            return skip_long(r, rec, err);
-        if (g == LINE_EOF)
-            return SOP_READ_EOF;
+        int g = next_line(r, rec, &ce, &le, err);
+        if (g != LINE_OK)
+            return g; /* end of input, a skipped over-long record, an error */
         const char *s = r->buf + r->pos;
         size_t len = ce - r->pos;
         r->line_no++;
