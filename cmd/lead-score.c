@@ -2,32 +2,43 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "evaluate.h"
 #include "lead_score.h"
 #include "program.h"
 #include "scorecard.h"
 
 #define PROGRAM "lead-score"
 
-enum { OPT_EXPLAIN = 1 };
+enum { OPT_EXPLAIN = 1, OPT_EVALUATE, OPT_LABEL, OPT_POSITIVE };
 
 static const sop_option options[] = {
     {"explain", 0, NULL, "add score_detail: each indicator's contribution", OPT_EXPLAIN},
+    {"evaluate", 0, NULL, "report how well the scorecard ranks labelled history", OPT_EVALUATE},
+    {"label", 0, "COLUMN", "the column saying whether a lead converted", OPT_LABEL},
+    {"positive", 0, "VALUE", "the label value meaning converted (default: 1, yes, won, ...)",
+     OPT_POSITIVE},
 };
 
 typedef struct lead_score_main {
-    bool explain;
+    bool explain, evaluate;
+    const char *label, *positive;
     sop_scorecard *scorecard;
     sop_lead_score model;
     bool model_ready;
+    sop_evaluate *evaluation;
 } lead_score_main;
 
 static int on_option(void *ctx, int id, const char *arg, sop_error *err)
 {
-    (void)arg;
     (void)err;
     lead_score_main *m = ctx;
-    if (id == OPT_EXPLAIN)
-        m->explain = true;
+    switch (id) {
+    case OPT_EXPLAIN: m->explain = true; break;
+    case OPT_EVALUATE: m->evaluate = true; break;
+    case OPT_LABEL: m->label = arg; break;
+    case OPT_POSITIVE: m->positive = arg; break;
+    default: break;
+    }
     return 0;
 }
 
@@ -46,6 +57,12 @@ static char *config_json(void *ctx)
 static int model(void *ctx, const sop_cli *cli, sop_stream_model *stream, sop_error *err)
 {
     lead_score_main *m = ctx;
+    if (m->evaluate) {
+        int rc = sop_evaluate_new(&m->evaluation, m->scorecard, m->label, m->positive, cli, err);
+        if (rc == 0)
+            sop_evaluate_model(m->evaluation, stream);
+        return rc;
+    }
     m->model_ready = true;
     int rc = sop_lead_score_init(&m->model, m->scorecard, m->explain, cli, PROGRAM, stderr, err);
     if (rc == 0)
@@ -58,6 +75,7 @@ static void cleanup(void *ctx)
     lead_score_main *m = ctx;
     if (m->model_ready)
         sop_lead_score_free(&m->model);
+    sop_evaluate_free(m->evaluation);
     sop_scorecard_free(m->scorecard);
 }
 

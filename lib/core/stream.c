@@ -179,7 +179,7 @@ static int loop(run *r, sop_error *err)
         }
         if (rc != 0)
             return rc;
-        if ((rc = sop_writer_record(r->writer, &r->rec, &r->extra, err)) != 0)
+        if (!r->model->consumes && (rc = sop_writer_record(r->writer, &r->rec, &r->extra, err)) != 0)
             return rc;
         r->counts.written++;
     }
@@ -212,8 +212,9 @@ int sop_stream_run(const char *program, const sop_cli *cli, const sop_stream_mod
         .max_field = cli->max_field,
         .no_aliases = cli->no_aliases,
         .map = &cli->map,
-        .fixed_schema = cli->out_format == SOP_FMT_CSV || cli->out_format == SOP_FMT_TSV ||
-                        cli->out_format == SOP_FMT_TABLE || cli->out_format == SOP_FMT_MD,
+        .fixed_schema = !model->consumes &&
+                        (cli->out_format == SOP_FMT_CSV || cli->out_format == SOP_FMT_TSV ||
+                         cli->out_format == SOP_FMT_TABLE || cli->out_format == SOP_FMT_MD),
         .note = print_note,
         .note_ctx = &r.diag,
     };
@@ -238,6 +239,11 @@ int sop_stream_run(const char *program, const sop_cli *cli, const sop_stream_mod
         .excel = cli->excel,
         .safe_formulas = cli->safe_formulas,
     };
+    if (model->consumes) {
+        /* the model writes its own output (to -o or stdout) when it finishes */
+        wo.path = NULL;
+        wo.format = SOP_FMT_JSONL;
+    }
     if ((rc = sop_writer_open(&r.writer, &wo, err)) != 0)
         goto done;
     rc = loop(&r, err);

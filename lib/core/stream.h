@@ -23,8 +23,12 @@ typedef struct sop_stream_model {
      * also overwrite the record's own values.  Returns 0,
      * SOP_STREAM_REJECT with err->msg the reason, or an exit status. */
     int (*record)(void *ctx, sop_record *rec, sop_record *extra, sop_error *err);
-    /* After the last record (may be NULL): notes, totals. */
+    /* After the last record (may be NULL): notes, totals, a report. */
     int (*finish)(void *ctx, sop_error *err);
+    /* A model that reads records to write something else (a report, a
+     * trained config) from finish: no record output; records it keeps
+     * count as written. */
+    bool consumes;
 } sop_stream_model;
 
 typedef struct sop_stream_counts {

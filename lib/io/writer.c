@@ -45,6 +45,7 @@ struct sop_writer {
     char **cells;       /* rows x ncols, each malloc'd */
     size_t rows, rows_cap;
     bool widths_fixed;
+    bool new_table; /* text was written: the next columns start a new table */
 };
 
 void sop_buf_free(sop_buf *b)
@@ -427,11 +428,13 @@ static int table_setup(sop_writer *w, sop_error *err)
 {
     size_t n_in = w->input ? w->input->count : 0;
     size_t n_add = w->added ? w->added->count : 0;
-    if (w->cols && w->ncols == n_in + n_add)
+    if (w->cols && w->ncols == n_in + n_add && !w->new_table)
         return 0;
     if (w->rows > 0)
         return sop_error_set(err, SOP_EXIT_DATAERR, NULL, 0,
                              "columns changed in the middle of a table; use -f jsonl");
+    w->new_table = false;
+    w->widths_fixed = false;
     for (size_t i = 0; w->cols && i < w->ncols; i++)
         free(w->cols[i].name);
     free(w->cols);
@@ -617,6 +620,21 @@ int sop_writer_record(sop_writer *w, const sop_record *rec, const sop_record *ex
     if (w->out.len >= FLUSH_AT)
         return flush(w, err);
     return 0;
+}
+
+int sop_writer_text(sop_writer *w, const char *text, size_t len, sop_error *err)
+{
+    if ((w->opts.format == SOP_FMT_TABLE || w->opts.format == SOP_FMT_MD) && w->cols) {
+        if (w->rows > 0 || !w->widths_fixed) {
+            int rc = table_flush_rows(w, err);
+            if (rc != 0)
+                return rc;
+        }
+        w->new_table = true;
+    }
+    if (!sop_buf_put(&w->out, text, len))
+        return oom(err);
+    return w->out.len >= FLUSH_AT ? flush(w, err) : 0;
 }
 
 int sop_writer_close(sop_writer *w, bool commit, sop_error *err)

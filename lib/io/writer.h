@@ -33,6 +33,11 @@ int sop_writer_columns(sop_writer *w, const sop_schema *input, const sop_schema 
 int sop_writer_record(sop_writer *w, const sop_record *rec, const sop_record *extra,
                       sop_error *err);
 
+/* Raw text into the output (a report's summary lines); in table and
+ * Markdown output, a table in progress is finished first, and columns set
+ * after it start a new table. */
+int sop_writer_text(sop_writer *w, const char *text, size_t len, sop_error *err);
+
 /* Finishes the output.  With commit, flushes, fsyncs and renames the temp
  * file into place (74 on failure); without, removes the temp file.
  * Always frees w. */

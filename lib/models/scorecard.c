@@ -73,6 +73,9 @@ struct sop_scorecard {
     long decay_col;
     double half_life_days;
     double best_total;
+    bool logistic;       /* "link": "logistic": score = 100 / (1 + e^-(intercept + sum)) */
+    double intercept;
+    json_t *training;    /* what --train recorded about the fit, kept for --print-config */
     sop_missing_set missing;
     bool marker_start[256]; /* bytes a missing marker can start with */
 };
@@ -508,8 +511,9 @@ static int parse_grades(ctx *c, json_t *v, sop_scorecard *sc)
 
 static int parse_root(ctx *c, json_t *root, sop_scorecard *sc)
 {
-    static const char *const keys[] = {"name", "hot_threshold", "grades", "decay",
-                                       "indicators", "missing_values", NULL};
+    static const char *const keys[] = {"name", "hot_threshold", "grades", "decay", "indicators",
+                                       "missing_values", "link", "intercept", "training",
+                                       NULL};
     int rc;
     if (!json_is_object(root))
         return config_error(c, "the scorecard must be a JSON object");
@@ -523,6 +527,24 @@ static int parse_root(ctx *c, json_t *root, sop_scorecard *sc)
         return config_error(c, "hot_threshold must be between 0 and 100");
     if ((rc = parse_grades(c, json_object_get(root, "grades"), sc)) != 0)
         return rc;
+    json_t *link = json_object_get(root, "link");
+    if (link != NULL) {
+        if (!json_is_string(link) || (strcmp(json_string_value(link), "linear") != 0 &&
+                                      strcmp(json_string_value(link), "logistic") != 0))
+            return config_error(c, "link must be \"linear\" or \"logistic\"");
+        sc->logistic = strcmp(json_string_value(link), "logistic") == 0;
+    }
+    bool has_intercept = false;
+    if ((rc = get_number(c, root, "intercept", &sc->intercept, &has_intercept)) != 0)
+        return rc;
+    if (has_intercept && !sc->logistic)
+        return config_error(c, "intercept goes with \"link\": \"logistic\"");
+    json_t *training = json_object_get(root, "training");
+    if (training != NULL) {
+        if (!json_is_object(training))
+            return config_error(c, "training must be an object");
+        sc->training = json_incref(training);
+    }
     sop_missing_default(&sc->missing);
     json_t *mv = json_object_get(root, "missing_values");
     if (mv != NULL) {
@@ -583,7 +605,7 @@ static int parse_root(ctx *c, json_t *root, sop_scorecard *sc)
             }
         sc->best_total += sc->indicators[i].best;
     }
-    if (!(sc->best_total > 0))
+    if (!sc->logistic && !(sc->best_total > 0))
         return config_error(c, "no indicator can give points: the best total is %g",
                             sc->best_total);
     return 0;
@@ -692,6 +714,7 @@ void sop_scorecard_free(sop_scorecard *sc)
     free(sc->grades);
     free(sc->decay_column);
     free(sc->name);
+    json_decref(sc->training);
     free(sc);
 }
 
@@ -745,6 +768,10 @@ char *sop_scorecard_to_json(const sop_scorecard *sc)
     if (sc->name)
         json_object_set_new(root, "name", json_string(sc->name));
     json_object_set_new(root, "hot_threshold", json_real(sc->hot_threshold));
+    if (sc->logistic) {
+        json_object_set_new(root, "link", json_string("logistic"));
+        json_object_set_new(root, "intercept", json_real(sc->intercept));
+    }
     json_t *grades = json_array();
     for (size_t i = 0; i < sc->grade_count; i++) {
         json_t *g = json_object();
@@ -779,6 +806,8 @@ char *sop_scorecard_to_json(const sop_scorecard *sc)
         json_array_append_new(inds, o);
     }
     json_object_set_new(root, "indicators", inds);
+    if (sc->training)
+        json_object_set(root, "training", sc->training);
     char *text = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10));
     json_decref(root);
     return text;
@@ -818,6 +847,21 @@ int sop_scorecard_bind(sop_scorecard *sc, const sop_schema *schema, char *absent
                      sc->decay_column);
     }
     return 0;
+}
+
+size_t sop_scorecard_grade_count(const sop_scorecard *sc)
+{
+    return sc->grade_count;
+}
+
+const char *sop_scorecard_grade(const sop_scorecard *sc, size_t index)
+{
+    return index < sc->grade_count ? sc->grades[index].label : "";
+}
+
+bool sop_scorecard_calibrated(const sop_scorecard *sc)
+{
+    return sc->logistic;
 }
 
 bool sop_scorecard_has_decay(const sop_scorecard *sc)
@@ -968,10 +1012,11 @@ static const outcome *indicator_outcome(const sop_scorecard *sc, indicator *ind,
     return out;
 }
 
-static bool detail_add(sop_buf *detail, const char *name, double value, const char *label)
+static bool detail_add(sop_buf *detail, const char *name, double value, const char *label,
+                       int decimals)
 {
     char num[64];
-    snprintf(num, sizeof num, " %+.1f", value);
+    snprintf(num, sizeof num, " %+.*f", decimals, value);
     return sop_buf_put(detail, name, strlen(name)) && sop_buf_put(detail, num, strlen(num)) &&
            (label == NULL ||
             (sop_buf_put(detail, " (", 2) && sop_buf_put(detail, label, strlen(label)) &&
@@ -1020,18 +1065,24 @@ int sop_scorecard_eval(sop_scorecard *sc, const sop_record *rec, int64_t now,
         double v = outcome_value(o);
         total += v;
         if (detail)
-            ok = ok && detail_add(detail, ind->name, v, o->label);
+            ok = ok && detail_add(detail, ind->name, v, o->label, sc->logistic ? 3 : 1);
     }
-    double score = 100.0 * total / sc->best_total;
-    if (score < 0)
+    double score;
+    char tail[96];
+    if (sc->logistic) {
+        double z = sc->intercept + total;
+        score = z >= 0 ? 100.0 / (1.0 + exp(-z)) : 100.0 * exp(z) / (1.0 + exp(z));
+        snprintf(tail, sizeof tail, "intercept %+.3f; log-odds %+.3f", sc->intercept, z);
+    } else {
+        score = 100.0 * total / sc->best_total;
+        snprintf(tail, sizeof tail, "total %.1f/%.1f", total, sc->best_total);
+    }
+    if (!(score >= 0)) /* also NaN */
         score = 0;
     if (score > 100)
         score = 100;
-    if (detail) {
-        char tail[96];
-        snprintf(tail, sizeof tail, "total %.1f/%.1f", total, sc->best_total);
+    if (detail)
         ok = ok && sop_buf_put(detail, tail, strlen(tail));
-    }
     if (sc->decay_column) {
         const char *s = "";
         size_t len = 0;
@@ -1053,11 +1104,14 @@ int sop_scorecard_eval(sop_scorecard *sc, const sop_record *rec, int64_t now,
     }
     if (!ok)
         return sop_error_set(err, SOP_EXIT_SOFTWARE, NULL, 0, "out of memory");
+    out->exact = score;
     out->score = round(score * 10.0) / 10.0;
     out->grade = ""; /* below every grade's min: no grade */
+    out->grade_index = sc->grade_count;
     for (size_t i = 0; i < sc->grade_count; i++) {
         if (out->score >= sc->grades[i].min) {
             out->grade = sc->grades[i].label;
+            out->grade_index = i;
             break;
         }
     }

@@ -39,9 +39,18 @@ bool sop_scorecard_has_decay(const sop_scorecard *sc);
 
 typedef struct sop_score {
     double score;      /* 0..100, rounded to one decimal */
+    double exact;      /* the same, unrounded (for evaluation) */
     const char *grade;
+    size_t grade_index;/* into the grades; == grade count when none */
     bool hot;
 } sop_score;
+
+/* The scorecard's grades, in order (for reports). */
+size_t sop_scorecard_grade_count(const sop_scorecard *sc);
+const char *sop_scorecard_grade(const sop_scorecard *sc, size_t index);
+/* True when the score is a probability x 100 (a logistic scorecard, as
+ * --train writes), so log loss means something. */
+bool sop_scorecard_calibrated(const sop_scorecard *sc);
 
 /* Scores one record.  `now` and `tz` matter only for decay.  With detail
  * non-NULL, appends the per-indicator explanation to it.  Not const: the

@@ -1,0 +1,193 @@
+#include "report.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "writer.h"
+
+/* A scalar as text: integers plainly, reals with up to four decimals. */
+static void scalar_text(const json_t *v, char *buf, size_t size)
+{
+    if (json_is_integer(v)) {
+        snprintf(buf, size, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+    } else if (json_is_real(v)) {
+        double d = json_real_value(v);
+        snprintf(buf, size, "%.4f", d);
+        char *dot = strchr(buf, '.');
+        if (dot) { /* 0.7800 -> 0.78, 3.0000 -> 3 */
+            char *end = buf + strlen(buf) - 1;
+            while (end > dot && *end == '0')
+                *end-- = '\0';
+            if (end == dot)
+                *end = '\0';
+        }
+    } else if (json_is_string(v)) {
+        snprintf(buf, size, "%s", json_string_value(v));
+    } else if (json_is_true(v)) {
+        snprintf(buf, size, "true");
+    } else if (json_is_false(v)) {
+        snprintf(buf, size, "false");
+    } else {
+        buf[0] = '\0'; /* null */
+    }
+}
+
+static bool is_table(const json_t *v)
+{
+    return json_is_array(v) && json_array_size(v) > 0 && json_is_object(json_array_get(v, 0));
+}
+
+static int add_column(sop_schema *schema, const char *name, sop_error *err)
+{
+    if (sop_schema_add(schema, name, strlen(name)) < 0)
+        return sop_error_set(err, SOP_EXIT_SOFTWARE, NULL, 0, "out of memory");
+    return 0;
+}
+
+static int push_text(sop_record *rec, const char *s, sop_error *err)
+{
+    if (!sop_record_push(rec, s, strlen(s), SOP_TEXT))
+        return sop_error_set(err, SOP_EXIT_SOFTWARE, NULL, 0, "out of memory");
+    return 0;
+}
+
+/* table/md: "name  value" lines, then each table under its name. */
+static int write_readable(sop_writer *w, const json_t *report, sop_error *err)
+{
+    const char *key;
+    json_t *v;
+    size_t width = 0;
+    json_object_foreach((json_t *)report, key, v)
+        if (!is_table(v) && strlen(key) > width)
+            width = strlen(key);
+    int rc = 0;
+    json_object_foreach((json_t *)report, key, v) {
+        if (is_table(v) || json_is_array(v) || json_is_object(v))
+            continue;
+        char value[256], line[512];
+        scalar_text(v, value, sizeof value);
+        if (json_is_null(v))
+            snprintf(value, sizeof value, "-");
+        int n = snprintf(line, sizeof line, "%-*s  %s\n", (int)width, key, value);
+        if ((rc = sop_writer_text(w, line, (size_t)n, err)) != 0)
+            return rc;
+    }
+    json_object_foreach((json_t *)report, key, v) {
+        if (!is_table(v))
+            continue;
+        char title[300];
+        int n = snprintf(title, sizeof title, "\n%s\n", key);
+        if ((rc = sop_writer_text(w, title, (size_t)n, err)) != 0)
+            return rc;
+        sop_schema cols;
+        sop_schema_init(&cols);
+        const char *col;
+        json_t *cell;
+        json_object_foreach(json_array_get(v, 0), col, cell)
+            if (rc == 0)
+                rc = add_column(&cols, col, err);
+        if (rc == 0)
+            rc = sop_writer_columns(w, &cols, NULL, err);
+        sop_record rec;
+        sop_record_init(&rec);
+        for (size_t i = 0; rc == 0 && i < json_array_size(v); i++) {
+            sop_record_clear(&rec);
+            for (size_t c = 0; rc == 0 && c < cols.count; c++) {
+                char text[256];
+                scalar_text(json_object_get(json_array_get(v, i), cols.names[c]), text,
+                            sizeof text);
+                rc = push_text(&rec, text, err);
+            }
+            if (rc == 0)
+                rc = sop_writer_record(w, &rec, NULL, err);
+        }
+        /* the writer prints the table later; a text line ends it */
+        if (rc == 0)
+            rc = sop_writer_text(w, "", 0, err);
+        sop_record_free(&rec);
+        sop_schema_free(&cols);
+        if (rc != 0)
+            return rc;
+    }
+    return rc;
+}
+
+/* csv/tsv/jsonl: section,row,metric,value */
+static int write_long(sop_writer *w, const json_t *report, sop_error *err)
+{
+    static const char *const names[] = {"section", "row", "metric", "value"};
+    sop_schema cols;
+    sop_schema_init(&cols);
+    int rc = 0;
+    for (size_t i = 0; i < 4 && rc == 0; i++)
+        rc = add_column(&cols, names[i], err);
+    if (rc == 0)
+        rc = sop_writer_columns(w, &cols, NULL, err);
+    sop_record rec;
+    sop_record_init(&rec);
+    const char *key;
+    json_t *v;
+    json_object_foreach((json_t *)report, key, v) {
+        if (rc != 0)
+            break;
+        if (is_table(v)) {
+            for (size_t i = 0; rc == 0 && i < json_array_size(v); i++) {
+                const char *metric;
+                json_t *cell;
+                char row[32];
+                snprintf(row, sizeof row, "%zu", i + 1);
+                json_object_foreach(json_array_get(v, i), metric, cell) {
+                    char text[256];
+                    scalar_text(cell, text, sizeof text);
+                    sop_record_clear(&rec);
+                    if (rc == 0 && (rc = push_text(&rec, key, err)) == 0 &&
+                        (rc = push_text(&rec, row, err)) == 0 &&
+                        (rc = push_text(&rec, metric, err)) == 0 &&
+                        (rc = push_text(&rec, text, err)) == 0)
+                        rc = sop_writer_record(w, &rec, NULL, err);
+                }
+            }
+        } else if (!json_is_array(v) && !json_is_object(v)) {
+            char text[256];
+            scalar_text(v, text, sizeof text);
+            sop_record_clear(&rec);
+            if ((rc = push_text(&rec, "summary", err)) == 0 && (rc = push_text(&rec, "", err)) == 0 &&
+                (rc = push_text(&rec, key, err)) == 0 && (rc = push_text(&rec, text, err)) == 0)
+                rc = sop_writer_record(w, &rec, NULL, err);
+        }
+    }
+    sop_record_free(&rec);
+    sop_schema_free(&cols);
+    return rc;
+}
+
+int sop_report_write(const json_t *report, enum sop_format format, const char *path,
+                     bool excel, sop_error *err)
+{
+    sop_writer_opts opts = {.path = path, .format = format, .excel = excel};
+    if (format == SOP_FMT_JSONL)
+        opts.format = SOP_FMT_CSV; /* a report is one object: long form as CSV */
+    sop_writer *w;
+    int rc = sop_writer_open(&w, &opts, err);
+    if (rc != 0)
+        return rc;
+    if (format == SOP_FMT_JSON) {
+        char *text = json_dumps(report, JSON_INDENT(2) | JSON_PRESERVE_ORDER |
+                                            JSON_REAL_PRECISION(6));
+        if (text == NULL)
+            rc = sop_error_set(err, SOP_EXIT_SOFTWARE, NULL, 0, "out of memory");
+        else
+            rc = sop_writer_text(w, text, strlen(text), err);
+        if (rc == 0)
+            rc = sop_writer_text(w, "\n", 1, err);
+        free(text);
+    } else if (format == SOP_FMT_TABLE || format == SOP_FMT_MD) {
+        rc = write_readable(w, report, err);
+    } else {
+        rc = write_long(w, report, err);
+    }
+    int crc = sop_writer_close(w, rc == 0, err);
+    return rc != 0 ? rc : crc;
+}

@@ -1,0 +1,18 @@
+/* report.h - a report (a JSON object) written in the format asked for.
+ * Top-level scalars are the summary; top-level arrays of objects are
+ * tables.  json: the object itself; table/md: summary lines, then each
+ * table aligned; csv/tsv/jsonl: one long table (section, row, metric,
+ * value) that loses nothing. */
+#ifndef SOP_REPORT_H
+#define SOP_REPORT_H
+
+#include <jansson.h>
+#include <stdbool.h>
+
+#include "error.h"
+#include "reader.h"
+
+int sop_report_write(const json_t *report, enum sop_format format, const char *path,
+                     bool excel, sop_error *err);
+
+#endif
