@@ -1,50 +1,109 @@
 /* lead-score: scores leads with a scorecard (options -> library calls). */
+#include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdlib.h>
 
 #include "evaluate.h"
 #include "lead_score.h"
 #include "program.h"
 #include "scorecard.h"
+#include "train.h"
 
 #define PROGRAM "lead-score"
 
-enum { OPT_EXPLAIN = 1, OPT_EVALUATE, OPT_LABEL, OPT_POSITIVE };
+enum {
+    OPT_EXPLAIN = 1,
+    OPT_EVALUATE,
+    OPT_TRAIN,
+    OPT_LABEL,
+    OPT_POSITIVE,
+    OPT_EXCLUDE,
+    OPT_FOLDS,
+    OPT_SEED,
+    OPT_HOLDOUT,
+    OPT_L2
+};
 
 static const sop_option options[] = {
     {"explain", 0, NULL, "add score_detail: each indicator's contribution", OPT_EXPLAIN},
     {"evaluate", 0, NULL, "report how well the scorecard ranks labelled history", OPT_EVALUATE},
     {"label", 0, "COLUMN", "the column saying whether a lead converted", OPT_LABEL},
+    {"train", 0, NULL, "fit a scorecard to labelled history; write it to -o or stdout",
+     OPT_TRAIN},
     {"positive", 0, "VALUE", "the label value meaning converted (default: 1, yes, won, ...)",
      OPT_POSITIVE},
+    {"exclude", 0, "COL,...", "--train: columns not to learn from", OPT_EXCLUDE},
+    {"folds", 0, "K", "--train: cross-validation folds (default: 5)", OPT_FOLDS},
+    {"seed", 0, "N", "--train: seed for folds and holdout (default: 1)", OPT_SEED},
+    {"holdout", 0, "FRACTION", "--train: rows kept out of fitting, to test on (default: 0)",
+     OPT_HOLDOUT},
+    {"l2", 0, "LAMBDA", "--train: L2 penalty on the points (default: 1)", OPT_L2},
 };
 
 typedef struct lead_score_main {
-    bool explain, evaluate;
+    bool explain, evaluate, train;
     const char *label, *positive;
+    sop_train_opts train_opts;
+    sop_train *trainer;
     sop_scorecard *scorecard;
     sop_lead_score model;
     bool model_ready;
     sop_evaluate *evaluation;
 } lead_score_main;
 
+static int number(const char *arg, const char *option, double lo, double hi, double *out,
+                  sop_error *err)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(arg, &end);
+    if (end == arg || *end != '\0' || errno != 0 || !(v >= lo && v <= hi))
+        return sop_error_set(err, SOP_EXIT_USAGE, NULL, 0, "%s wants a number from %g to %g, not "
+                             "\"%s\"", option, lo, hi, arg);
+    *out = v;
+    return 0;
+}
+
 static int on_option(void *ctx, int id, const char *arg, sop_error *err)
 {
-    (void)err;
     lead_score_main *m = ctx;
+    double v = 0;
+    int rc = 0;
     switch (id) {
     case OPT_EXPLAIN: m->explain = true; break;
     case OPT_EVALUATE: m->evaluate = true; break;
+    case OPT_TRAIN: m->train = true; break;
     case OPT_LABEL: m->label = arg; break;
     case OPT_POSITIVE: m->positive = arg; break;
+    case OPT_EXCLUDE: m->train_opts.exclude = arg; break;
+    case OPT_FOLDS:
+        if ((rc = number(arg, "--folds", 2, 100, &v, err)) == 0)
+            m->train_opts.folds = (unsigned)v;
+        break;
+    case OPT_SEED:
+        if ((rc = number(arg, "--seed", 0, 1e15, &v, err)) == 0)
+            m->train_opts.seed = (uint64_t)v;
+        break;
+    case OPT_HOLDOUT: rc = number(arg, "--holdout", 0, 0.9, &m->train_opts.holdout, err); break;
+    case OPT_L2: rc = number(arg, "--l2", 0, 1e9, &m->train_opts.l2, err); break;
     default: break;
     }
-    return 0;
+    return rc;
 }
 
 static int load(void *ctx, const sop_cli *cli, sop_error *err)
 {
     lead_score_main *m = ctx;
+    if (m->train && m->evaluate)
+        return sop_error_set(err, SOP_EXIT_USAGE, NULL, 0,
+                             "--train and --evaluate are separate runs: train, then evaluate "
+                             "the written scorecard with -c");
+    if (m->train && cli->config)
+        return sop_error_set(err, SOP_EXIT_USAGE, NULL, 0,
+                             "--train writes a scorecard; it does not read one (-c)");
+    if (m->train)
+        return 0;
     return sop_scorecard_load(cli->config, &m->scorecard, err);
 }
 
@@ -57,6 +116,14 @@ static char *config_json(void *ctx)
 static int model(void *ctx, const sop_cli *cli, sop_stream_model *stream, sop_error *err)
 {
     lead_score_main *m = ctx;
+    if (m->train) {
+        m->train_opts.label = m->label;
+        m->train_opts.positive = m->positive;
+        int rc = sop_train_new(&m->trainer, &m->train_opts, cli, PROGRAM, stderr, err);
+        if (rc == 0)
+            sop_train_model(m->trainer, stream);
+        return rc;
+    }
     if (m->evaluate) {
         int rc = sop_evaluate_new(&m->evaluation, m->scorecard, m->label, m->positive, cli, err);
         if (rc == 0)
@@ -76,12 +143,13 @@ static void cleanup(void *ctx)
     if (m->model_ready)
         sop_lead_score_free(&m->model);
     sop_evaluate_free(m->evaluation);
+    sop_train_free(m->trainer);
     sop_scorecard_free(m->scorecard);
 }
 
 int main(int argc, char **argv)
 {
-    lead_score_main m = {0};
+    lead_score_main m = {.train_opts = {.seed = 1, .l2 = -1}};
     const sop_program prog = {
         .name = PROGRAM,
         .summary = "Score leads with a scorecard: adds score (0-100), grade, hot.",

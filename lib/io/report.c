@@ -167,8 +167,8 @@ int sop_report_write(const json_t *report, enum sop_format format, const char *p
                      bool excel, sop_error *err)
 {
     sop_writer_opts opts = {.path = path, .format = format, .excel = excel};
-    if (format == SOP_FMT_JSONL)
-        opts.format = SOP_FMT_CSV; /* a report is one object: long form as CSV */
+    if (format == SOP_FMT_JSONL || format == SOP_FMT_JSON)
+        opts.format = SOP_FMT_CSV; /* JSON: one object as text; JSON Lines: long form */
     sop_writer *w;
     int rc = sop_writer_open(&w, &opts, err);
     if (rc != 0)
