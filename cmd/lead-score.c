@@ -38,7 +38,7 @@ static const sop_option options[] = {
     {"seed", 0, "N", "--train: seed for folds and holdout (default: 1)", OPT_SEED},
     {"holdout", 0, "FRACTION", "--train: rows kept out of fitting, to test on (default: 0)",
      OPT_HOLDOUT},
-    {"l2", 0, "LAMBDA", "--train: L2 penalty on the points (default: 1)", OPT_L2},
+    {"l2", 0, "LAMBDA", "--train: L2 penalty (default: best of 1, 10, 100 by CV)", OPT_L2},
 };
 
 typedef struct lead_score_main {

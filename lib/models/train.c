@@ -182,8 +182,6 @@ int sop_train_new(sop_train **out, const sop_train_opts *opts, const sop_cli *cl
     tr->opts = *opts;
     if (tr->opts.folds == 0)
         tr->opts.folds = 5;
-    if (tr->opts.l2 < 0)
-        tr->opts.l2 = 1.0;
     tr->cli = cli;
     tr->program = program;
     tr->diag = diag;
@@ -818,6 +816,34 @@ static int prepare(sop_train *tr, fit_data *fd, sop_error *err)
     return 0;
 }
 
+/* Mean AUC over the folds of the training rows (split 0) for one
+ * penalty; each fold's AUC appended to aucs.  NaN when no fold had both
+ * classes. */
+static double cross_validate(const sop_train *tr, const fit_data *fd, const unsigned char *split,
+                             const unsigned char *fold, unsigned char *use, double *beta,
+                             double l2, json_t *aucs, int *rc, sop_error *err)
+{
+    double sum = 0;
+    unsigned done = 0;
+    for (unsigned f = 0; f < tr->opts.folds && *rc == 0; f++) {
+        for (size_t r = 0; r < tr->rows; r++)
+            use[r] = !split[r] && fold[r] != f;
+        if (sop_logistic_fit(fd->x, tr->rows, fd->k, fd->p, tr->labels, use, l2, beta) < 0) {
+            *rc = sop_error_set(err, SOP_EXIT_SOFTWARE, NULL, 0, "out of memory");
+            break;
+        }
+        for (size_t r = 0; r < tr->rows; r++)
+            use[r] = split[r] ? 2 : (fold[r] == f ? 1 : 0);
+        double auc = auc_on(beta, fd->x, tr->rows, fd->k, tr->labels, use, 1);
+        json_array_append_new(aucs, isnan(auc) ? json_null() : json_real(tidy(auc)));
+        if (!isnan(auc)) {
+            sum += auc;
+            done++;
+        }
+    }
+    return done ? sum / done : NAN;
+}
+
 static int train_run(sop_train *tr, sop_error *err)
 {
     size_t positives = 0;
@@ -850,31 +876,34 @@ static int train_run(sop_train *tr, sop_error *err)
         split[perm[i]] = i < held;
         fold[perm[i]] = (unsigned char)((i - (i < held ? 0 : held)) % tr->opts.folds);
     }
-    /* k-fold cross-validation on the training part */
-    json_t *fold_aucs = json_array();
-    double auc_sum = 0;
-    unsigned folds_done = 0;
-    for (unsigned f = 0; f < tr->opts.folds; f++) {
-        for (size_t r = 0; r < tr->rows; r++)
-            use[r] = !split[r] && fold[r] != f;
-        if (sop_logistic_fit(fd.x, tr->rows, fd.k, fd.p, tr->labels, use, tr->opts.l2, beta) < 0) {
-            rc = sop_error_set(err, SOP_EXIT_SOFTWARE, NULL, 0, "out of memory");
-            break;
-        }
-        for (size_t r = 0; r < tr->rows; r++)
-            use[r] = split[r] ? 2 : (fold[r] == f ? 1 : 0);
-        double auc = auc_on(beta, fd.x, tr->rows, fd.k, tr->labels, use, 1);
-        json_array_append_new(fold_aucs, isnan(auc) ? json_null() : json_real(tidy(auc)));
-        if (!isnan(auc)) {
-            auc_sum += auc;
-            folds_done++;
+    /* k-fold cross-validation on the training part; without --l2, for each
+     * penalty of a small grid, keeping the one that ranks best */
+    static const double grid[] = {1, 10, 100};
+    bool auto_l2 = tr->opts.l2 < 0;
+    size_t tries = auto_l2 ? sizeof grid / sizeof grid[0] : 1;
+    json_t *fold_aucs = NULL, *grid_aucs = json_object();
+    double cv = NAN, l2 = auto_l2 ? grid[0] : tr->opts.l2;
+    for (size_t t = 0; t < tries && rc == 0; t++) {
+        double lambda = auto_l2 ? grid[t] : tr->opts.l2;
+        json_t *aucs = json_array();
+        double mean = cross_validate(tr, &fd, split, fold, use, beta, lambda, aucs, &rc, err);
+        char key[32];
+        snprintf(key, sizeof key, "%g", lambda);
+        json_object_set_new(grid_aucs, key, isnan(mean) ? json_null() : json_real(tidy(mean)));
+        if (t == 0 || (!isnan(mean) && (isnan(cv) || mean > cv + 1e-4))) {
+            cv = mean;
+            l2 = lambda;
+            json_decref(fold_aucs);
+            fold_aucs = aucs;
+        } else {
+            json_decref(aucs);
         }
     }
     /* the final model: every training row */
     for (size_t r = 0; r < tr->rows; r++)
         use[r] = !split[r];
-    int iterations = rc == 0 ? sop_logistic_fit(fd.x, tr->rows, fd.k, fd.p, tr->labels, use,
-                                                tr->opts.l2, beta)
+    int iterations = rc == 0 ? sop_logistic_fit(fd.x, tr->rows, fd.k, fd.p, tr->labels, use, l2,
+                                                beta)
                              : 0;
     if (rc == 0 && iterations < 0)
         rc = sop_error_set(err, SOP_EXIT_SOFTWARE, NULL, 0, "out of memory");
@@ -883,8 +912,13 @@ static int train_run(sop_train *tr, sop_error *err)
             rc = sop_error_set(err, SOP_EXIT_SOFTWARE, NULL, 0, "the fit did not converge");
     if (rc != 0) {
         json_decref(fold_aucs);
+        json_decref(grid_aucs);
         goto done;
     }
+    size_t train_positives = 0;
+    for (size_t r = 0; r < tr->rows; r++)
+        if (!split[r])
+            train_positives += tr->labels[r];
     double holdout_auc = held ? auc_on(beta, fd.x, tr->rows, fd.k, tr->labels, split, 1) : NAN;
     size_t n_train = 0;
     for (size_t r = 0; r < tr->rows; r++)
@@ -917,13 +951,16 @@ static int train_run(sop_train *tr, sop_error *err)
     json_t *training = json_object();
     json_object_set_new(training, "label", json_string(tr->opts.label));
     json_object_set_new(training, "rows", json_integer((json_int_t)(tr->rows - held)));
-    json_object_set_new(training, "converted", json_integer((json_int_t)positives));
+    json_object_set_new(training, "converted", json_integer((json_int_t)train_positives));
     json_object_set_new(training, "features", json_integer((json_int_t)fd.p));
-    json_object_set_new(training, "l2", json_real(tr->opts.l2));
+    json_object_set_new(training, "l2", json_real(l2));
+    if (auto_l2)
+        json_object_set_new(training, "cv_auc_by_l2", grid_aucs);
+    else
+        json_decref(grid_aucs);
     json_object_set_new(training, "seed", json_integer((json_int_t)tr->opts.seed));
     json_object_set_new(training, "iterations", json_integer(iterations));
     json_object_set_new(training, "folds", json_integer((json_int_t)tr->opts.folds));
-    double cv = folds_done ? auc_sum / folds_done : NAN;
     json_object_set_new(training, "cv_auc", isnan(cv) ? json_null() : json_real(tidy(cv)));
     json_object_set_new(training, "cv_auc_by_fold", fold_aucs);
     if (held) {
@@ -938,9 +975,9 @@ static int train_run(sop_train *tr, sop_error *err)
         warn_leaks(tr, &tr->cols[fd.used[j]], fd.x, fd.k, j, positives);
     rc = write_card(tr, card, err);
     if (rc == 0) {
-        fprintf(tr->diag, "%s: trained on %zu rows (%zu converted), %zu features: %u-fold "
-                          "cross-validated AUC %.3f",
-                tr->program, tr->rows - held, positives, fd.p, tr->opts.folds, cv);
+        fprintf(tr->diag, "%s: trained on %zu rows (%zu converted), %zu features, l2 %g: "
+                          "%u-fold cross-validated AUC %.3f",
+                tr->program, tr->rows - held, train_positives, fd.p, l2, tr->opts.folds, cv);
         if (held)
             fprintf(tr->diag, ", holdout AUC %.3f on %zu rows", holdout_auc, held);
         fprintf(tr->diag, "\n");
