@@ -86,7 +86,10 @@ static int on_option(void *ctx, int id, const char *arg, sop_error *err)
             m->train_opts.seed = (uint64_t)v;
         break;
     case OPT_HOLDOUT: rc = number(arg, "--holdout", 0, 0.9, &m->train_opts.holdout, err); break;
-    case OPT_L2: rc = number(arg, "--l2", 0, 1e9, &m->train_opts.l2, err); break;
+    case OPT_L2:
+        /* a column's levels and the intercept are collinear: 0 is singular */
+        rc = number(arg, "--l2", 1e-9, 1e9, &m->train_opts.l2, err);
+        break;
     default: break;
     }
     return rc;

@@ -167,11 +167,15 @@ static int loop(run *r, sop_error *err)
         sop_record_clear(&r->extra);
         rc = r->model->record(r->model->ctx, &r->rec, &r->extra, err);
         if (rc == SOP_STREAM_REJECT) {
-            /* the model's reason; raw text is the record as CSV-ish text */
+            /* the model's reason, the record's text as read */
             char reason[sizeof err->msg];
             snprintf(reason, sizeof reason, "%s", err->msg);
             sop_error_clear(err);
-            if ((rc = reject(r, r->rec.file, r->rec.line, reason, "", 0, err)) != 0)
+            size_t raw_len;
+            const char *raw = sop_reader_last_raw(r->reader, &raw_len);
+            while (raw_len > 0 && (raw[raw_len - 1] == '\n' || raw[raw_len - 1] == '\r'))
+                raw_len--;
+            if ((rc = reject(r, r->rec.file, r->rec.line, reason, raw, raw_len, err)) != 0)
                 return rc;
             if (r->cli->strict)
                 return SOP_EXIT_DATAERR;

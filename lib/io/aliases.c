@@ -91,3 +91,14 @@ const char *sop_alias_lookup(const char *header, size_t len)
             return aliases[i].canonical;
     return NULL;
 }
+
+long sop_find_column(const sop_schema *schema, const char *name)
+{
+    long col = sop_schema_find(schema, name);
+    if (col < 0) {
+        const char *alias = sop_alias_lookup(name, strlen(name));
+        if (alias)
+            col = sop_schema_find(schema, alias);
+    }
+    return col;
+}

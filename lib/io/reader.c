@@ -864,6 +864,8 @@ static int jsonl_next(sop_reader *r, sop_record *rec, sop_error *err)
             return g; /* end of input, a skipped over-long record, an error */
         const char *s = r->buf + r->pos;
         size_t len = ce - r->pos;
+        r->rec_raw_off = r->pos;
+        r->rec_raw_len = len;
         r->line_no++;
         r->pos = r->start = le;
         rec->line = r->line_no;
@@ -1071,6 +1073,12 @@ const char *sop_reader_bad_raw(const sop_reader *r, size_t *len)
 }
 
 const sop_schema *sop_reader_schema(const sop_reader *r) { return &r->schema; }
+
+const char *sop_reader_last_raw(const sop_reader *r, size_t *len)
+{
+    *len = r->rec_raw_len;
+    return r->buf + r->rec_raw_off;
+}
 enum sop_format sop_reader_format(const sop_reader *r) { return r->format; }
 
 uint64_t sop_reader_progress(const sop_reader *r, uint64_t *total)

@@ -48,6 +48,10 @@ int sop_colmap_load(sop_colmap *map, const char *path, sop_error *err);
 /* The canonical name for a header by the built-in alias table, or NULL. */
 const char *sop_alias_lookup(const char *header, size_t len);
 
+/* A column named on the command line (--label 结果): by its name, else by
+ * the name the alias table gives it; -1 when there is none. */
+long sop_find_column(const sop_schema *schema, const char *name);
+
 typedef void (*sop_note_fn)(void *ctx, const char *file, const char *message);
 
 typedef struct sop_reader_opts {
@@ -81,6 +85,10 @@ int sop_reader_next(sop_reader *r, sop_record *rec, sop_error *err);
 /* For SOP_READ_BAD: the reason and the raw text of the bad record. */
 const char *sop_reader_bad_reason(const sop_reader *r);
 const char *sop_reader_bad_raw(const sop_reader *r, size_t *len);
+
+/* The text of the record just read (good or bad), valid until the next
+ * read: for a model that rejects it. */
+const char *sop_reader_last_raw(const sop_reader *r, size_t *len);
 
 const sop_schema *sop_reader_schema(const sop_reader *r);
 enum sop_format sop_reader_format(const sop_reader *r);

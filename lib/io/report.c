@@ -53,27 +53,42 @@ static int push_text(sop_record *rec, const char *s, sop_error *err)
     return 0;
 }
 
-/* table/md: "name  value" lines, then each table under its name. */
+/* table/md: the summary as a two-column table, then each table under its
+ * name.  A null shows as "-". */
+static void cell_text_readable(const json_t *v, char *buf, size_t size)
+{
+    if (v == NULL || json_is_null(v))
+        snprintf(buf, size, "-");
+    else
+        scalar_text(v, buf, size);
+}
+
 static int write_readable(sop_writer *w, const json_t *report, sop_error *err)
 {
     const char *key;
     json_t *v;
-    size_t width = 0;
-    json_object_foreach((json_t *)report, key, v)
-        if (!is_table(v) && strlen(key) > width)
-            width = strlen(key);
     int rc = 0;
+    sop_schema pair;
+    sop_schema_init(&pair);
+    sop_record rec;
+    sop_record_init(&rec);
+    if ((rc = add_column(&pair, "measure", err)) == 0 && (rc = add_column(&pair, "value", err)) == 0)
+        rc = sop_writer_columns(w, &pair, NULL, err);
     json_object_foreach((json_t *)report, key, v) {
-        if (is_table(v) || json_is_array(v) || json_is_object(v))
+        if (rc != 0 || json_is_array(v) || json_is_object(v))
             continue;
-        char value[256], line[512];
-        scalar_text(v, value, sizeof value);
-        if (json_is_null(v))
-            snprintf(value, sizeof value, "-");
-        int n = snprintf(line, sizeof line, "%-*s  %s\n", (int)width, key, value);
-        if ((rc = sop_writer_text(w, line, (size_t)n, err)) != 0)
-            return rc;
+        char value[256];
+        cell_text_readable(v, value, sizeof value);
+        sop_record_clear(&rec);
+        if ((rc = push_text(&rec, key, err)) == 0 && (rc = push_text(&rec, value, err)) == 0)
+            rc = sop_writer_record(w, &rec, NULL, err);
     }
+    if (rc == 0)
+        rc = sop_writer_text(w, "", 0, err);
+    sop_record_free(&rec);
+    sop_schema_free(&pair);
+    if (rc != 0)
+        return rc;
     json_object_foreach((json_t *)report, key, v) {
         if (!is_table(v))
             continue;
@@ -90,23 +105,23 @@ static int write_readable(sop_writer *w, const json_t *report, sop_error *err)
                 rc = add_column(&cols, col, err);
         if (rc == 0)
             rc = sop_writer_columns(w, &cols, NULL, err);
-        sop_record rec;
-        sop_record_init(&rec);
+        sop_record row;
+        sop_record_init(&row);
         for (size_t i = 0; rc == 0 && i < json_array_size(v); i++) {
-            sop_record_clear(&rec);
+            sop_record_clear(&row);
             for (size_t c = 0; rc == 0 && c < cols.count; c++) {
                 char text[256];
-                scalar_text(json_object_get(json_array_get(v, i), cols.names[c]), text,
-                            sizeof text);
-                rc = push_text(&rec, text, err);
+                cell_text_readable(json_object_get(json_array_get(v, i), cols.names[c]), text,
+                                   sizeof text);
+                rc = push_text(&row, text, err);
             }
             if (rc == 0)
-                rc = sop_writer_record(w, &rec, NULL, err);
+                rc = sop_writer_record(w, &row, NULL, err);
         }
         /* the writer prints the table later; a text line ends it */
         if (rc == 0)
             rc = sop_writer_text(w, "", 0, err);
-        sop_record_free(&rec);
+        sop_record_free(&row);
         sop_schema_free(&cols);
         if (rc != 0)
             return rc;
@@ -167,8 +182,8 @@ int sop_report_write(const json_t *report, enum sop_format format, const char *p
                      bool excel, sop_error *err)
 {
     sop_writer_opts opts = {.path = path, .format = format, .excel = excel};
-    if (format == SOP_FMT_JSONL || format == SOP_FMT_JSON)
-        opts.format = SOP_FMT_CSV; /* JSON: one object as text; JSON Lines: long form */
+    if (format == SOP_FMT_JSON)
+        opts.format = SOP_FMT_CSV; /* the one object, as text */
     sop_writer *w;
     int rc = sop_writer_open(&w, &opts, err);
     if (rc != 0)

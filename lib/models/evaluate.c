@@ -171,7 +171,7 @@ static int bind(void *ctx, const sop_schema *input, sop_error *err)
     int rc = sop_scorecard_bind(ev->scorecard, input, absent, sizeof absent, err);
     if (rc != 0)
         return rc;
-    ev->label_col = sop_schema_find(input, ev->label_column);
+    ev->label_col = sop_find_column(input, ev->label_column);
     if (ev->label_col < 0 && input->count > 0)
         return sop_error_set(err, SOP_EXIT_DATAERR, NULL, 0, "no column \"%s\" (--label) in the input",
                              ev->label_column);
@@ -242,6 +242,7 @@ json_t *sop_evaluate_report(const sop_evaluate *ev)
     json_object_set_new(report, "log_loss", calibrated && n ? json_real(ev->log_loss_sum / (double)n)
                                                             : json_null());
     json_t *deciles = json_array();
+    json_int_t number = 0;
     double overall = n ? (double)positives / (double)n : 0;
     for (size_t d = 0; d < 10 && n > 0; d++) {
         size_t from = n * d / 10, to = n * (d + 1) / 10;
@@ -251,7 +252,7 @@ json_t *sop_evaluate_report(const sop_evaluate *ev)
         for (size_t i = from; i < to; i++)
             conv += ev->rows[i].label;
         json_t *row = json_object();
-        json_object_set_new(row, "decile", json_integer((json_int_t)d + 1));
+        json_object_set_new(row, "decile", json_integer(++number));
         json_object_set_new(row, "leads", json_integer((json_int_t)(to - from)));
         json_object_set_new(row, "converted", json_integer((json_int_t)conv));
         json_object_set_new(row, "rate", rate(conv, to - from));

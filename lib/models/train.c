@@ -171,7 +171,7 @@ int sop_train_new(sop_train **out, const sop_train_opts *opts, const sop_cli *cl
         return sop_error_set(err, SOP_EXIT_USAGE, NULL, 0,
                              "--train needs --label COLUMN (the column that says whether the "
                              "lead converted)");
-    if (opts->holdout < 0 || opts->holdout >= 0.9)
+    if (opts->holdout < 0 || opts->holdout > 0.9)
         return sop_error_set(err, SOP_EXIT_USAGE, NULL, 0,
                              "--holdout must be a fraction from 0 to 0.9");
     if (opts->folds == 1 || opts->folds > 100)
@@ -216,10 +216,20 @@ static int bind(void *ctx, const sop_schema *input, sop_error *err)
     sop_train *tr = ctx;
     if (input->count == 0)
         return 0;
-    tr->label_col = sop_schema_find(input, tr->opts.label);
+    tr->label_col = sop_find_column(input, tr->opts.label);
     if (tr->label_col < 0)
         return sop_error_set(err, SOP_EXIT_DATAERR, NULL, 0,
                              "no column \"%s\" (--label) in the input", tr->opts.label);
+    const char *p = tr->opts.exclude;
+    while (!tr->bound && p && *p && tr->cli->verbosity >= 0) {
+        const char *comma = strchr(p, ',');
+        size_t n = comma ? (size_t)(comma - p) : strlen(p);
+        char name[256];
+        snprintf(name, sizeof name, "%.*s", (int)n, p);
+        if (n > 0 && sop_find_column(input, name) < 0)
+            fprintf(tr->diag, "%s: note: --exclude %s: no such column\n", tr->program, name);
+        p = comma ? comma + 1 : p + n;
+    }
     if (tr->bound) { /* JSON Lines keys that appear late are not used */
         return 0;
     }
@@ -348,8 +358,12 @@ static bool type_numeric(column *c, size_t rows, const double *number, const boo
     for (size_t i = 0; i < distinct && q < BINS; i++) {
         seen += cnt[i];
         while (q < BINS && (double)seen >= (double)numeric_rows * (double)q / BINS) {
-            double edge = i + 1 < distinct ? vals[i + 1] : vals[i];
-            if (i + 1 < distinct &&
+            /* the edge as the scorecard will print it (10 significant
+             * digits), so the model and the written card bin alike */
+            char text[40];
+            snprintf(text, sizeof text, "%.10g", i + 1 < distinct ? vals[i + 1] : vals[i]);
+            double edge = strtod(text, NULL);
+            if (i + 1 < distinct && isfinite(edge) && edge > vals[0] &&
                 (c->edge_count == 0 || edge > c->edges[c->edge_count - 1]))
                 c->edges[c->edge_count++] = edge;
             q++;
@@ -680,11 +694,12 @@ static json_t *indicator_json(const column *c, const double *beta)
             if (b < c->edge_count)
                 json_object_set_new(when, "max", json_real(c->edges[b]));
             if (b == 0)
-                snprintf(label, sizeof label, "under %g", c->edges[0]);
+                snprintf(label, sizeof label, "under %.10g", c->edges[0]);
             else if (b == c->edge_count)
-                snprintf(label, sizeof label, "%g or more", c->edges[b - 1]);
+                snprintf(label, sizeof label, "%.10g or more", c->edges[b - 1]);
             else
-                snprintf(label, sizeof label, "%g to under %g", c->edges[b - 1], c->edges[b]);
+                snprintf(label, sizeof label, "%.10g to under %.10g", c->edges[b - 1],
+                         c->edges[b]);
             json_array_append_new(rules, rule(when, beta[c->first + b + 1], label));
         }
         json_object_set_new(ind, "rules", rules);
@@ -828,8 +843,12 @@ static double cross_validate(const sop_train *tr, const fit_data *fd, const unsi
     for (unsigned f = 0; f < tr->opts.folds && *rc == 0; f++) {
         for (size_t r = 0; r < tr->rows; r++)
             use[r] = !split[r] && fold[r] != f;
-        if (sop_logistic_fit(fd->x, tr->rows, fd->k, fd->p, tr->labels, use, l2, beta) < 0) {
-            *rc = sop_error_set(err, SOP_EXIT_SOFTWARE, NULL, 0, "out of memory");
+        int iterations = sop_logistic_fit(fd->x, tr->rows, fd->k, fd->p, tr->labels, use, l2, beta);
+        if (iterations < 0) {
+            *rc = iterations == -1
+                      ? sop_error_set(err, SOP_EXIT_SOFTWARE, NULL, 0, "out of memory")
+                      : sop_error_set(err, SOP_EXIT_DATAERR, NULL, 0,
+                                      "the fit is singular; a larger --l2 makes it solvable");
             break;
         }
         for (size_t r = 0; r < tr->rows; r++)
@@ -905,8 +924,11 @@ static int train_run(sop_train *tr, sop_error *err)
     int iterations = rc == 0 ? sop_logistic_fit(fd.x, tr->rows, fd.k, fd.p, tr->labels, use, l2,
                                                 beta)
                              : 0;
-    if (rc == 0 && iterations < 0)
+    if (rc == 0 && iterations == -1)
         rc = sop_error_set(err, SOP_EXIT_SOFTWARE, NULL, 0, "out of memory");
+    else if (rc == 0 && iterations < 0)
+        rc = sop_error_set(err, SOP_EXIT_DATAERR, NULL, 0, "the fit is singular; a larger --l2 "
+                                                           "makes it solvable");
     for (size_t j = 0; rc == 0 && j <= fd.p; j++)
         if (!isfinite(beta[j]))
             rc = sop_error_set(err, SOP_EXIT_SOFTWARE, NULL, 0, "the fit did not converge");
@@ -935,6 +957,15 @@ static int train_run(sop_train *tr, sop_error *err)
     json_object_set_new(card, "intercept", json_real(tidy(beta[0])));
     json_object_set_new(card, "hot_threshold", json_real(hot));
     json_object_set_new(card, "grades", grades);
+    /* what training read as missing, the card must read as missing too */
+    json_t *missing = json_array();
+    sop_missing_set defaults;
+    sop_missing_default(&defaults);
+    for (size_t i = 0; i < defaults.count; i++)
+        json_array_append_new(missing, json_string(defaults.marker[i]));
+    for (size_t i = 0; i < sizeof placeholders / sizeof placeholders[0]; i++)
+        json_array_append_new(missing, json_string(placeholders[i]));
+    json_object_set_new(card, "missing_values", missing);
     json_t *inds = json_array();
     json_t *columns = json_object();
     for (size_t i = 0; i < tr->ncols; i++) {
@@ -942,7 +973,9 @@ static int train_run(sop_train *tr, sop_error *err)
         json_object_set_new(columns, c->name, json_string(c->kind == COL_SKIP ? "" : c->why));
         if (c->kind == COL_SKIP) {
             json_object_set_new(columns, c->name, json_string(c->why));
-            fprintf(tr->diag, "%s: note: column %s not used: %s\n", tr->program, c->name, c->why);
+            if (tr->cli->verbosity >= 0)
+                fprintf(tr->diag, "%s: note: column %s not used: %s\n", tr->program, c->name,
+                        c->why);
             continue;
         }
         json_array_append_new(inds, indicator_json(c, beta));
@@ -974,7 +1007,7 @@ static int train_run(sop_train *tr, sop_error *err)
     for (size_t j = 0; j < fd.k; j++)
         warn_leaks(tr, &tr->cols[fd.used[j]], fd.x, fd.k, j, positives);
     rc = write_card(tr, card, err);
-    if (rc == 0) {
+    if (rc == 0 && tr->cli->verbosity >= 0) {
         fprintf(tr->diag, "%s: trained on %zu rows (%zu converted), %zu features, l2 %g: "
                           "%u-fold cross-validated AUC %.3f",
                 tr->program, tr->rows - held, train_positives, fd.p, l2, tr->opts.folds, cv);
