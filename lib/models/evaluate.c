@@ -46,6 +46,21 @@ int sop_label_read(const sop_label_rule *rule, const char *s, size_t len)
     return -1;
 }
 
+int sop_label_of(const sop_label_rule *rule, const sop_record *rec, long col,
+                 const char *column, sop_error *err)
+{
+    size_t len;
+    const char *s = sop_record_text(rec, (size_t)col, &len);
+    int label = sop_label_read(rule, s, len);
+    if (label >= 0)
+        return label;
+    sop_error_set(err, 0, NULL, 0,
+                  "label %s \"%.*s\" is not a label (1/0, yes/no, won/lost, 是/否, or "
+                  "--positive VALUE)",
+                  column, (int)(len > 60 ? 60 : len), s);
+    return SOP_STREAM_REJECT;
+}
+
 /* ---- AUC -------------------------------------------------------------- */
 
 typedef struct scored {
@@ -182,15 +197,9 @@ static int record(void *ctx, sop_record *rec, sop_record *extra, sop_error *err)
 {
     (void)extra;
     sop_evaluate *ev = ctx;
-    size_t len;
-    const char *s = sop_record_text(rec, (size_t)ev->label_col, &len);
-    int label = sop_label_read(&ev->label, s, len);
-    if (label < 0) {
-        sop_error_set(err, 0, NULL, 0, "label %s \"%.*s\" is not a label (1/0, yes/no, won/lost, "
-                                       "是/否, or --positive VALUE)",
-                      ev->label_column, (int)(len > 60 ? 60 : len), s);
-        return SOP_STREAM_REJECT;
-    }
+    int label = sop_label_of(&ev->label, rec, ev->label_col, ev->label_column, err);
+    if (label < 0)
+        return label;
     sop_score sc;
     int rc = sop_scorecard_eval(ev->scorecard, rec, ev->now, &ev->tz, &sc, NULL, err);
     if (rc != 0)

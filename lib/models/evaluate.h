@@ -26,6 +26,11 @@ int sop_label_init(sop_label_rule *rule, const char *positive, sop_error *err);
 /* 1 positive, 0 negative, -1 missing or not a label. */
 int sop_label_read(const sop_label_rule *rule, const char *s, size_t len);
 
+/* The label of a record: 1 or 0, or SOP_STREAM_REJECT with err saying
+ * why (the record is then a bad record). */
+int sop_label_of(const sop_label_rule *rule, const sop_record *rec, long col,
+                 const char *column, sop_error *err);
+
 /* ROC AUC of scores against 0/1 labels, tied scores counted half; NaN
  * when one class is absent.  Sorts a copy; O(n log n). */
 double sop_auc(const double *score, const unsigned char *label, size_t n);

@@ -1068,21 +1068,23 @@ int sop_scorecard_eval(sop_scorecard *sc, const sop_record *rec, int64_t now,
             ok = ok && detail_add(detail, ind->name, v, o->label, sc->logistic ? 3 : 1);
     }
     double score;
-    char tail[96];
-    if (sc->logistic) {
-        double z = sc->intercept + total;
+    double z = sc->intercept + total;
+    if (sc->logistic)
         score = z >= 0 ? 100.0 / (1.0 + exp(-z)) : 100.0 * exp(z) / (1.0 + exp(z));
-        snprintf(tail, sizeof tail, "intercept %+.3f; log-odds %+.3f", sc->intercept, z);
-    } else {
+    else
         score = 100.0 * total / sc->best_total;
-        snprintf(tail, sizeof tail, "total %.1f/%.1f", total, sc->best_total);
-    }
     if (!(score >= 0)) /* also NaN */
         score = 0;
     if (score > 100)
         score = 100;
-    if (detail)
+    if (detail) { /* printf with doubles is costly: only when asked */
+        char tail[96];
+        if (sc->logistic)
+            snprintf(tail, sizeof tail, "intercept %+.3f; log-odds %+.3f", sc->intercept, z);
+        else
+            snprintf(tail, sizeof tail, "total %.1f/%.1f", total, sc->best_total);
         ok = ok && sop_buf_put(detail, tail, strlen(tail));
+    }
     if (sc->decay_column) {
         const char *s = "";
         size_t len = 0;

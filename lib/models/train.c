@@ -254,16 +254,11 @@ static int record(void *ctx, sop_record *rec, sop_record *extra, sop_error *err)
 {
     (void)extra;
     sop_train *tr = ctx;
+    int label = sop_label_of(&tr->label, rec, tr->label_col, tr->opts.label, err);
+    if (label < 0)
+        return label;
     size_t len;
-    const char *s = sop_record_text(rec, (size_t)tr->label_col, &len);
-    int label = sop_label_read(&tr->label, s, len);
-    if (label < 0) {
-        sop_error_set(err, 0, NULL, 0,
-                      "label %s \"%.*s\" is not a label (1/0, yes/no, won/lost, 是/否, or "
-                      "--positive VALUE)",
-                      tr->opts.label, (int)(len > 60 ? 60 : len), s);
-        return SOP_STREAM_REJECT;
-    }
+    const char *s;
     if (tr->rows == tr->cap) {
         size_t cap = tr->cap ? tr->cap * 2 : 4096;
         uint32_t *ids = realloc(tr->ids, cap * (tr->ncols ? tr->ncols : 1) * sizeof *ids);
