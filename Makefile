@@ -73,6 +73,9 @@ demo: all
 	@echo
 	@echo '== a GBK export with Chinese headers, hot leads only =='
 	@bin/lead-score --no-progress samples/dirty/leads-gbk.csv -f csv | awk -F, 'NR==1 || $$NF=="true"' | head -n 6
+	@echo
+	@echo '== how well the built-in scorecard ranks 2000 past leads (samples/lead_history.csv) =='
+	@bin/lead-score --no-progress --evaluate --label converted -f table samples/lead_history.csv | head -n 20
 
 unit: $(UNIT_BIN)
 check: all $(UNIT_BIN)
