@@ -82,7 +82,7 @@ check: all $(UNIT_BIN)
 	@tests/run-all $(UNIT_BIN)
 
 bench: all
-	@scripts/install-deps --bench >/dev/null 2>&1 || scripts/install-deps --bench
+	@scripts/install-deps --check --bench >/dev/null 2>&1 || scripts/install-deps --bench
 	@scripts/bench
 
 install: all
@@ -97,3 +97,64 @@ clean:
 	rm -rf $(BUILD) bin
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+
+# ===========================================================================
+# fuzz: libFuzzer drivers in tests/fuzz/ (issue 9, item 1).
+#   make fuzz [FUZZ_SECONDS=30] [-j2]
+# Builds every tests/fuzz/fuzz_*.c with clang -fsanitize=fuzzer,address,undefined
+# against the library sources compiled with the same flags (into build/fuzz/,
+# apart from the normal build), then runs each driver for FUZZ_SECONDS on a
+# copy of tests/fuzz/corpus/<driver>/ in build/fuzz/run/<driver>/.  Fails if
+# any driver crashes; the reproducer is left in build/fuzz/run/<driver>/.
+# Needs clang's libFuzzer runtime (Debian: libclang-rt-14-dev, installed by
+# scripts/install-deps --fuzz).
+# ===========================================================================
+FUZZ_CC      ?= clang
+FUZZ_SECONDS ?= 30
+FUZZ_DIR     := $(BUILD)/fuzz
+FUZZ_PKG     := libclang-rt-14-dev
+FUZZ_SAN     := -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+FUZZ_CFLAGS   = -std=c11 -D_GNU_SOURCE -DSOP_VERSION='"$(VERSION)"' $(WARN) -O1 -g $(FUZZ_SAN) \
+                $(addprefix -I,$(INCDIRS)) -MMD -MP
+FUZZ_DRIVERS := $(patsubst tests/fuzz/%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_BINS    := $(addprefix $(FUZZ_DIR)/,$(FUZZ_DRIVERS))
+FUZZ_LIB_OBJ := $(patsubst %.c,$(FUZZ_DIR)/obj/%.o,$(LIB_SRC)) $(FUZZ_DIR)/obj/gen/scorecard_default.o
+
+.PHONY: fuzz fuzz-build fuzz-runtime $(addprefix fuzz-run-,$(FUZZ_DRIVERS))
+fuzz: $(addprefix fuzz-run-,$(FUZZ_DRIVERS))
+	@echo 'fuzz: all drivers ran $(FUZZ_SECONDS)s without a crash'
+fuzz-build: $(FUZZ_BINS)
+
+# clang and its libFuzzer runtime must be there (scripts/install-deps --fuzz)
+fuzz-runtime: deps
+	@scripts/install-deps --check --fuzz >/dev/null 2>&1 || scripts/install-deps --fuzz
+	@mkdir -p $(FUZZ_DIR)
+	@printf 'int LLVMFuzzerTestOneInput(const unsigned char *d, unsigned long n);\nint LLVMFuzzerTestOneInput(const unsigned char *d, unsigned long n) { (void)d; (void)n; return 0; }\n' \
+	    > $(FUZZ_DIR)/runtime-check.c
+	@$(FUZZ_CC) -fsanitize=fuzzer,address,undefined $(FUZZ_DIR)/runtime-check.c -o $(FUZZ_DIR)/runtime-check \
+	    2>$(FUZZ_DIR)/runtime-check.log || { \
+	    echo "fuzz: '$(FUZZ_CC) -fsanitize=fuzzer' cannot link: clang's libFuzzer runtime is missing." >&2; \
+	    echo "fuzz: install the Debian package $(FUZZ_PKG) (and clang), e.g. sudo apt-get install clang $(FUZZ_PKG)" >&2; \
+	    cat $(FUZZ_DIR)/runtime-check.log >&2; exit 1; }
+
+$(FUZZ_DIR)/obj/%.o: %.c | fuzz-runtime
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -c $< -o $@
+
+$(FUZZ_DIR)/obj/gen/scorecard_default.o: $(BUILD)/gen/scorecard_default.c | fuzz-runtime
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -c $< -o $@
+
+$(FUZZ_BINS): $(FUZZ_DIR)/%: $(FUZZ_DIR)/obj/tests/fuzz/%.o $(FUZZ_LIB_OBJ)
+	$(FUZZ_CC) $(FUZZ_SAN) -o $@ $^ $(LIBS)
+
+$(addprefix fuzz-run-,$(FUZZ_DRIVERS)): fuzz-run-%: $(FUZZ_DIR)/%
+	@rm -rf $(FUZZ_DIR)/run/$* && mkdir -p $(FUZZ_DIR)/run/$*
+	@cp -r tests/fuzz/corpus/$* $(FUZZ_DIR)/run/$*/corpus
+	@echo 'fuzz: $* for $(FUZZ_SECONDS)s (log: $(FUZZ_DIR)/run/$*/log)'
+	@$(FUZZ_DIR)/$* -max_len=65536 -timeout=10 -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+	    -artifact_prefix=$(FUZZ_DIR)/run/$*/ $(FUZZ_DIR)/run/$*/corpus > $(FUZZ_DIR)/run/$*/log 2>&1 \
+	    && grep -h '^stat::number_of_executed_units' $(FUZZ_DIR)/run/$*/log | sed 's/^/fuzz: $*: /' \
+	    || { echo 'fuzz: $* FAILED (crash or sanitizer report):' >&2; tail -n 60 $(FUZZ_DIR)/run/$*/log >&2; \
+	         ls $(FUZZ_DIR)/run/$*/crash-* $(FUZZ_DIR)/run/$*/leak-* $(FUZZ_DIR)/run/$*/timeout-* \
+	            $(FUZZ_DIR)/run/$*/oom-* 2>/dev/null >&2; exit 1; }
