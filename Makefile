@@ -27,7 +27,7 @@ BINS     := $(addprefix bin/,$(PROGRAMS))
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 
-.PHONY: all deps demo check unit cases bench install clean
+.PHONY: all deps demo check unit cases bench install clean memcheck
 .SECONDARY:
 all: $(BINS)
 
@@ -80,6 +80,16 @@ demo: all
 unit: $(UNIT_BIN)
 check: all $(UNIT_BIN)
 	@tests/run-all $(UNIT_BIN)
+
+# every end-to-end case again, each program under valgrind memcheck: an
+# error or a definite leak changes the status and stderr, so the case fails
+memcheck: all
+	@command -v valgrind >/dev/null || scripts/install-deps --memcheck
+	@rm -rf $(BUILD)/memcheck && mkdir -p $(BUILD)/memcheck
+	@for p in $(PROGRAMS); do \
+	    printf '#!/bin/sh\nexec valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite "%s" "$$@"\n' \
+	        "$(CURDIR)/bin/$$p" > $(BUILD)/memcheck/$$p; chmod +x $(BUILD)/memcheck/$$p; done
+	@SOP_BIN=$(CURDIR)/$(BUILD)/memcheck tests/run-cases
 
 bench: all
 	@scripts/install-deps --check --bench >/dev/null 2>&1 || scripts/install-deps --bench
