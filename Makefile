@@ -121,6 +121,7 @@ clean:
 # ===========================================================================
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 30
+FUZZ_SEED    ?= 1    # fixed, so a CI run is repeatable; vary it for longer hunts
 FUZZ_DIR     := $(BUILD)/fuzz
 FUZZ_PKG     := libclang-rt-14-dev
 FUZZ_SAN     := -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
@@ -162,7 +163,7 @@ $(addprefix fuzz-run-,$(FUZZ_DRIVERS)): fuzz-run-%: $(FUZZ_DIR)/%
 	@rm -rf $(FUZZ_DIR)/run/$* && mkdir -p $(FUZZ_DIR)/run/$*
 	@cp -r tests/fuzz/corpus/$* $(FUZZ_DIR)/run/$*/corpus
 	@echo 'fuzz: $* for $(FUZZ_SECONDS)s (log: $(FUZZ_DIR)/run/$*/log)'
-	@$(FUZZ_DIR)/$* -max_len=65536 -timeout=10 -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+	@$(FUZZ_DIR)/$* -seed=$(FUZZ_SEED) -max_len=65536 -timeout=10 -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
 	    -artifact_prefix=$(FUZZ_DIR)/run/$*/ $(FUZZ_DIR)/run/$*/corpus > $(FUZZ_DIR)/run/$*/log 2>&1 \
 	    && grep -h '^stat::number_of_executed_units' $(FUZZ_DIR)/run/$*/log | sed 's/^/fuzz: $*: /' \
 	    || { echo 'fuzz: $* FAILED (crash or sanitizer report):' >&2; tail -n 60 $(FUZZ_DIR)/run/$*/log >&2; \

@@ -955,7 +955,18 @@ bool sop_parse_time(const char *s, size_t len, const sop_tz *tz, bool allow_seri
     }
     if (!has_offset)
         offset = sop_tz_offset_for_local(tz, local);
-    *out_epoch = local - offset;
+    int64_t epoch = local - offset;
+    /* the instant, shown in the zone (as sop_format_time writes it), must
+     * stay within years 1..9999: "9999-12-31 23:59-09:00" is year 10000 in
+     * Shanghai and could not be read back */
+    static const int64_t first = -62135596800; /* 0001-01-01T00:00:00 */
+    static const int64_t last = 253402300799;  /* 9999-12-31T23:59:59 */
+    long shown = 0;
+    if (tz)
+        shown = tz->fixed ? tz->offset_sec : zone_offset_at(epoch);
+    if (epoch + shown < first || epoch + shown > last)
+        return false;
+    *out_epoch = epoch;
     return true;
 }
 

@@ -16,35 +16,14 @@
 #include <zlib.h>
 
 #include "input.h"
+#include "fuzz.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define FUZZ_ASSERT(c)                                                                  \
-    do {                                                                                \
-        if (!(c)) {                                                                     \
-            fprintf(stderr, "%s:%d: invariant failed: %s\n", __FILE__, __LINE__, #c); \
-            abort();                                                                    \
-        }                                                                               \
-    } while (0)
 
 /* A gzip bomb in 64 KiB inflates to about 64 MiB: stop well before. */
 #define OUTPUT_LIMIT ((size_t)16 << 20)
 
-static int memfd_with(const uint8_t *data, size_t size, char *path, size_t path_size)
-{
-    int fd = memfd_create("fuzz_encoding", MFD_CLOEXEC);
-    if (fd < 0)
-        abort();
-    size_t done = 0;
-    while (done < size) {
-        ssize_t n = write(fd, data + done, size - done);
-        if (n <= 0)
-            abort();
-        done += (size_t)n;
-    }
-    snprintf(path, path_size, "/proc/self/fd/%d", fd);
-    return fd;
-}
 
 /* gzip (not zlib) framing, as gzip(1) writes it.  Returns a malloc'd buffer. */
 static uint8_t *gzip_bytes(const uint8_t *data, size_t size, size_t *out_size)

@@ -11,16 +11,10 @@
 #include <string.h>
 
 #include "scorecard.h"
+#include "fuzz.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define FUZZ_ASSERT(c)                                                                  \
-    do {                                                                                \
-        if (!(c)) {                                                                     \
-            fprintf(stderr, "%s:%d: invariant failed: %s\n", __FILE__, __LINE__, #c); \
-            abort();                                                                    \
-        }                                                                               \
-    } while (0)
 
 static const char *const columns[] = {"lead_id", "created_at", "source", "company", "contact_name",
                                       "title",   "phone",      "email",  "city",    "district",

@@ -1124,9 +1124,26 @@ static void test_random_input_is_safe(void **state)
     assert_int_equal(failures, 0);
 }
 
+/* Found by fuzz_values: a time whose offset puts it in year 10000 where it
+ * is shown could not be written back and read again. */
+static void test_time_shown_beyond_9999(void **state)
+{
+    (void)state;
+    sop_tz tz;
+    assert_true(sop_tz_init(&tz, "+08:00"));
+    int64_t t;
+    const char *s = "9999-12-31 23:59-9";
+    assert_false(sop_parse_time(s, strlen(s), &tz, false, &t));
+    s = "9999-12-31 23:59+08:00";
+    assert_true(sop_parse_time(s, strlen(s), &tz, false, &t));
+    s = "0001-01-01 00:00+09:00"; /* 0000-12-31 in +08:00 */
+    assert_false(sop_parse_time(s, strlen(s), &tz, false, &t));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_time_shown_beyond_9999),
         cmocka_unit_test(test_number_plain),
         cmocka_unit_test(test_number_grouped),
         cmocka_unit_test(test_number_currency),
