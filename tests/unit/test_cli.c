@@ -17,21 +17,10 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "unit.h"
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
-static int64_t utc(int y, int mo, int d, int h, int mi, int s)
-{
-    struct tm tm;
-    memset(&tm, 0, sizeof tm);
-    tm.tm_year = y - 1900;
-    tm.tm_mon = mo - 1;
-    tm.tm_mday = d;
-    tm.tm_hour = h;
-    tm.tm_min = mi;
-    tm.tm_sec = s;
-    return (int64_t)timegm(&tm);
-}
 
 /* ---- a program with options of its own ---------------------------------- */
 

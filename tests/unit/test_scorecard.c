@@ -22,6 +22,7 @@
 #include <jansson.h>
 
 #include "scorecard.h"
+#include "unit.h"
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -33,18 +34,6 @@ static int group_setup(void **state)
     return sop_tz_init(&tz8, "+08:00") ? 0 : -1;
 }
 
-static int64_t utc(int y, int mo, int d, int h, int mi, int s)
-{
-    struct tm tm;
-    memset(&tm, 0, sizeof tm);
-    tm.tm_year = y - 1900;
-    tm.tm_mon = mo - 1;
-    tm.tm_mday = d;
-    tm.tm_hour = h;
-    tm.tm_min = mi;
-    tm.tm_sec = s;
-    return (int64_t)timegm(&tm);
-}
 
 /* ---- helpers ----------------------------------------------------------------- */
 

@@ -19,6 +19,7 @@
 #include <time.h>
 
 #include "values.h"
+#include "unit.h"
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -68,18 +69,6 @@ static bool time_of(const char *s, const sop_tz *tz, bool serial, int64_t *out)
 }
 
 /* UTC instant of a civil time, via the C library (not the code under test). */
-static int64_t utc(int y, int mo, int d, int h, int mi, int s)
-{
-    struct tm tm;
-    memset(&tm, 0, sizeof tm);
-    tm.tm_year = y - 1900;
-    tm.tm_mon = mo - 1;
-    tm.tm_mday = d;
-    tm.tm_hour = h;
-    tm.tm_min = mi;
-    tm.tm_sec = s;
-    return (int64_t)timegm(&tm);
-}
 
 static sop_tz zone(const char *spec)
 {
