@@ -27,6 +27,8 @@ int sop_stream_main(const sop_program *prog, const sop_program_hooks *hooks, voi
     else if (rc == 0 && (rc = hooks->load(ctx, &cli, &err)) == 0) {
         if (cli.print_config) {
             rc = print_config(hooks, ctx, &err);
+        } else if (hooks->alone && (rc = hooks->alone(ctx, &cli, &err)) != SOP_PROGRAM_STREAM) {
+            /* done without reading records */
         } else {
             sop_stream_model model = {0};
             rc = hooks->model(ctx, &cli, &model, &err);

@@ -9,6 +9,8 @@
 #include "error.h"
 #include "stream.h"
 
+enum { SOP_PROGRAM_STREAM = -1 };
+
 typedef struct sop_program_hooks {
     /* Loads the model's config: cli->config, or the built-in one. */
     int (*load)(void *ctx, const sop_cli *cli, sop_error *err);
@@ -17,6 +19,9 @@ typedef struct sop_program_hooks {
     char *(*config_json)(void *ctx);
     /* Sets up the stream model (after load). */
     int (*model)(void *ctx, const sop_cli *cli, sop_stream_model *model, sop_error *err);
+    /* A run that reads no records (a report from saved state), or NULL:
+     * returns the exit status, or SOP_PROGRAM_STREAM to run the stream. */
+    int (*alone)(void *ctx, const sop_cli *cli, sop_error *err);
     /* Frees what load and model made (called whatever happened). */
     void (*cleanup)(void *ctx);
 } sop_program_hooks;

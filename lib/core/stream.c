@@ -273,6 +273,11 @@ int sop_stream_run(const char *program, const sop_cli *cli, const sop_stream_mod
         *err = io;
         rc = wrc;
     }
+    if (commit && wrc == 0 && !fatal && model->commit) {
+        int crc = model->commit(model->ctx, err);
+        if (crc != 0)
+            rc = crc;
+    }
     if (rc == 0 || (rc == SOP_EXIT_DATAERR && err->status == 0)) {
         if (r.counts.rejected > SHOW_BAD)
             fprintf(diag, "%s: %llu more bad records not shown\n", program,
@@ -294,4 +299,41 @@ done:
     if (counts)
         *counts = r.counts;
     return rc;
+}
+
+int sop_outputs_init(sop_outputs *o, const char *const *names, size_t count, sop_error *err)
+{
+    o->count = count < SOP_OUTPUTS_MAX ? count : SOP_OUTPUTS_MAX;
+    o->names = names;
+    sop_schema_init(&o->added);
+    for (size_t i = 0; i < o->count; i++) {
+        o->existing[i] = -1;
+        if (sop_schema_add(&o->added, names[i], strlen(names[i])) < 0)
+            return sop_error_set(err, SOP_EXIT_SOFTWARE, NULL, 0, "out of memory");
+    }
+    return 0;
+}
+
+int sop_outputs_bind(sop_outputs *o, const sop_schema *input, sop_error *err)
+{
+    sop_schema_free(&o->added);
+    for (size_t i = 0; i < o->count; i++) {
+        o->existing[i] = sop_schema_find(input, o->names[i]);
+        if (o->existing[i] < 0 && sop_schema_add(&o->added, o->names[i], strlen(o->names[i])) < 0)
+            return sop_error_set(err, SOP_EXIT_SOFTWARE, NULL, 0, "out of memory");
+    }
+    return 0;
+}
+
+bool sop_outputs_put(const sop_outputs *o, size_t which, sop_record *rec, sop_record *extra,
+                     const char *s, size_t len, unsigned char kind)
+{
+    if (o->existing[which] >= 0)
+        return sop_record_set(rec, (size_t)o->existing[which], s, len, kind);
+    return sop_record_push(extra, s, len, kind);
+}
+
+void sop_outputs_free(sop_outputs *o)
+{
+    sop_schema_free(&o->added);
 }

@@ -25,11 +25,35 @@ typedef struct sop_stream_model {
     int (*record)(void *ctx, sop_record *rec, sop_record *extra, sop_error *err);
     /* After the last record (may be NULL): notes, totals, a report. */
     int (*finish)(void *ctx, sop_error *err);
+    /* After the output has reached its destination - only then (may be
+     * NULL): what the run leaves behind besides it (lead-assign's state).
+     * Not called when the output was not committed. */
+    int (*commit)(void *ctx, sop_error *err);
     /* A model that reads records to write something else (a report, a
      * trained config) from finish: no record output; records it keeps
      * count as written. */
     bool consumes;
 } sop_stream_model;
+
+/* The columns a model adds: those the input lacks are appended (in
+ * order), those it already has - a re-run over its own output - are
+ * overwritten in place, never added twice. */
+enum { SOP_OUTPUTS_MAX = 8 };
+typedef struct sop_outputs {
+    size_t count;
+    const char *const *names;
+    long existing[SOP_OUTPUTS_MAX]; /* the input column, or -1 */
+    sop_schema added;               /* for sop_stream_model.added */
+} sop_outputs;
+
+int sop_outputs_init(sop_outputs *o, const char *const *names, size_t count, sop_error *err);
+/* For the model's bind: which outputs the input has. */
+int sop_outputs_bind(sop_outputs *o, const sop_schema *input, sop_error *err);
+/* Sets output `which`; call for every output in order.  False when out of
+ * memory. */
+bool sop_outputs_put(const sop_outputs *o, size_t which, sop_record *rec, sop_record *extra,
+                     const char *s, size_t len, unsigned char kind);
+void sop_outputs_free(sop_outputs *o);
 
 typedef struct sop_stream_counts {
     unsigned long long read, written, rejected;

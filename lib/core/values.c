@@ -970,21 +970,29 @@ bool sop_parse_time(const char *s, size_t len, const sop_tz *tz, bool allow_seri
     return true;
 }
 
-void sop_format_time(int64_t epoch, const sop_tz *tz, char *buf, size_t size)
+/* An instant as seconds of local civil time in tz (its offset in *off).
+ * Instants far beyond any calendar in use are clamped, so the arithmetic
+ * cannot overflow. */
+static int64_t local_seconds(int64_t epoch, const sop_tz *tz, long *off)
 {
-    if (!buf || size == 0)
-        return;
-    /* far beyond any calendar in use: clamp, so the arithmetic cannot overflow */
     if (epoch > INSTANT_LIMIT)
         epoch = INSTANT_LIMIT;
     if (epoch < -INSTANT_LIMIT)
         epoch = -INSTANT_LIMIT;
-    long off = 0;
+    *off = 0;
     if (tz)
-        off = tz->fixed ? tz->offset_sec : zone_offset_at(epoch);
-    if (off > SECS_PER_DAY || off < -SECS_PER_DAY)
-        off = 0;
-    int64_t local = epoch + off;
+        *off = tz->fixed ? tz->offset_sec : zone_offset_at(epoch);
+    if (*off > SECS_PER_DAY || *off < -SECS_PER_DAY)
+        *off = 0;
+    return epoch + *off;
+}
+
+void sop_format_time(int64_t epoch, const sop_tz *tz, char *buf, size_t size)
+{
+    if (!buf || size == 0)
+        return;
+    long off;
+    int64_t local = local_seconds(epoch, tz, &off);
     int64_t days = floor_div(local, SECS_PER_DAY);
     int64_t sod = local - days * SECS_PER_DAY;
     int64_t y;
@@ -999,4 +1007,56 @@ void sop_format_time(int64_t epoch, const sop_tz *tz, char *buf, size_t size)
     else
         snprintf(buf, size, "%04lld-%02u-%02uT%02d:%02d:%02d%c%02ld:%02ld", (long long)y,
                  m, d, hh, mm, ss, sign, a / 3600, a / 60 % 60);
+}
+
+int64_t sop_local_day(int64_t epoch, const sop_tz *tz)
+{
+    long off;
+    return floor_div(local_seconds(epoch, tz, &off), SECS_PER_DAY);
+}
+
+void sop_format_day(int64_t day, char *buf, size_t size)
+{
+    int64_t y;
+    unsigned m, d;
+    civil_from_days(day, &y, &m, &d);
+    snprintf(buf, size, "%04lld-%02u-%02u", (long long)y, m, d);
+}
+
+bool sop_parse_day(const char *s, int64_t *day)
+{
+    static const char shape[] = "dddd-dd-dd";
+    for (size_t i = 0; i < sizeof shape; i++) {
+        bool ok = shape[i] == 'd' ? (s[i] >= '0' && s[i] <= '9') : s[i] == shape[i];
+        if (!ok)
+            return false;
+    }
+    int y = (s[0] - '0') * 1000 + (s[1] - '0') * 100 + (s[2] - '0') * 10 + (s[3] - '0');
+    int m = (s[5] - '0') * 10 + (s[6] - '0'), d = (s[8] - '0') * 10 + (s[9] - '0');
+    if (!valid_date(y, m, d))
+        return false;
+    *day = days_from_civil(y, (unsigned)m, (unsigned)d);
+    return true;
+}
+
+size_t sop_format_tenths(double x, char *buf)
+{
+    long tenths = lround(x * 10.0);
+    if (!(tenths >= 0)) /* also NaN's lround */
+        tenths = 0;
+    if (tenths > 10000)
+        tenths = 10000;
+    long whole = tenths / 10;
+    size_t n = 0;
+    if (whole >= 1000)
+        buf[n++] = (char)('0' + whole / 1000);
+    if (whole >= 100)
+        buf[n++] = (char)('0' + whole / 100 % 10);
+    if (whole >= 10)
+        buf[n++] = (char)('0' + whole / 10 % 10);
+    buf[n++] = (char)('0' + whole % 10);
+    buf[n++] = '.';
+    buf[n++] = (char)('0' + tenths % 10);
+    buf[n] = '\0';
+    return n;
 }

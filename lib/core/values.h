@@ -72,4 +72,16 @@ bool sop_parse_time(const char *s, size_t len, const sop_tz *tz, bool allow_seri
  * e.g. "2026-02-03T14:05:00+08:00". buf must hold 32 bytes. */
 void sop_format_time(int64_t epoch, const sop_tz *tz, char *buf, size_t size);
 
+/* Days since 1970-01-01 of an instant's civil date in tz. */
+int64_t sop_local_day(int64_t epoch, const sop_tz *tz);
+/* "YYYY-MM-DD" of such a day number (buf: 16 bytes), and back (exactly
+ * that form, a real date in years 1..9999). */
+void sop_format_day(int64_t day, char *buf, size_t size);
+bool sop_parse_day(const char *s, int64_t *day);
+
+/* A number in 0..1000 as "%.1f" (one decimal, rounded), without printf's
+ * floating-point machinery (it showed in profiles): scores.  buf: 8 bytes.
+ * Returns the length. */
+size_t sop_format_tenths(double x, char *buf);
+
 #endif

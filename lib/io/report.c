@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "writer.h"
 
@@ -205,4 +206,12 @@ int sop_report_write(const json_t *report, enum sop_format format, const char *p
     }
     int crc = sop_writer_close(w, rc == 0, err);
     return rc != 0 ? rc : crc;
+}
+
+int sop_report_emit(const json_t *report, const sop_cli *cli, sop_error *err)
+{
+    enum sop_format fmt = cli->out_format;
+    if (fmt == SOP_FMT_AUTO)
+        fmt = isatty(STDOUT_FILENO) && cli->output == NULL ? SOP_FMT_TABLE : SOP_FMT_JSON;
+    return sop_report_write(report, fmt, cli->output, cli->excel, err);
 }

@@ -10,9 +10,14 @@
 #include <stdbool.h>
 
 #include "error.h"
+#include "cli.h"
 #include "reader.h"
 
 int sop_report_write(const json_t *report, enum sop_format format, const char *path,
                      bool excel, sop_error *err);
+
+/* The report to cli's -o in cli's -f; without -f, a table on a terminal,
+ * else JSON. */
+int sop_report_emit(const json_t *report, const sop_cli *cli, sop_error *err);
 
 #endif

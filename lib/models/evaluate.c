@@ -3,7 +3,6 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "report.h"
 #include "text.h"
@@ -295,10 +294,7 @@ static int finish(void *ctx, sop_error *err)
     json_t *report = sop_evaluate_report(ev);
     if (report == NULL)
         return sop_error_set(err, SOP_EXIT_SOFTWARE, NULL, 0, "out of memory");
-    enum sop_format fmt = ev->cli->out_format;
-    if (fmt == SOP_FMT_AUTO)
-        fmt = isatty(STDOUT_FILENO) && ev->cli->output == NULL ? SOP_FMT_TABLE : SOP_FMT_JSON;
-    int rc = sop_report_write(report, fmt, ev->cli->output, ev->cli->excel, err);
+    int rc = sop_report_emit(report, ev->cli, err);
     json_decref(report);
     return rc;
 }

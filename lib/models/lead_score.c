@@ -17,14 +17,7 @@ int sop_lead_score_init(sop_lead_score *ls, sop_scorecard *sc, bool explain, con
     ls->program = program;
     ls->diag = diag;
     ls->quiet = cli->verbosity < 0;
-    ls->outputs = explain ? 4u : 3u;
-    sop_schema_init(&ls->added);
-    for (size_t i = 0; i < ls->outputs; i++) {
-        ls->existing[i] = -1;
-        if (sop_schema_add(&ls->added, output_names[i], strlen(output_names[i])) < 0)
-            return sop_error_set(err, SOP_EXIT_SOFTWARE, NULL, 0, "out of memory");
-    }
-    return 0;
+    return sop_outputs_init(&ls->out, output_names, explain ? 4u : 3u, err);
 }
 
 /* Input that was scored before (a daily re-score with decay, say) keeps
@@ -36,13 +29,8 @@ static int bind(void *ctx, const sop_schema *input, sop_error *err)
     int rc = sop_scorecard_bind(ls->scorecard, input, absent, sizeof absent, err);
     if (rc != 0)
         return rc;
-    sop_schema_free(&ls->added);
-    for (size_t i = 0; i < ls->outputs; i++) {
-        ls->existing[i] = sop_schema_find(input, output_names[i]);
-        if (ls->existing[i] < 0 &&
-            sop_schema_add(&ls->added, output_names[i], strlen(output_names[i])) < 0)
-            return sop_error_set(err, SOP_EXIT_SOFTWARE, NULL, 0, "out of memory");
-    }
+    if ((rc = sop_outputs_bind(&ls->out, input, err)) != 0)
+        return rc;
     if (input->count > 0 && !ls->noted) {
         ls->noted = true;
         if (absent[0] && !ls->quiet)
@@ -50,36 +38,6 @@ static int bind(void *ctx, const sop_schema *input, sop_error *err)
                     ls->program, absent);
     }
     return 0;
-}
-
-/* "%.1f" for a score in 0..100 that is already rounded to tenths, without
- * printf's floating-point machinery (it showed in the profile). */
-static size_t format_tenths(double score, char *buf)
-{
-    long tenths = lround(score * 10.0);
-    if (tenths < 0)
-        tenths = 0;
-    if (tenths > 1000)
-        tenths = 1000;
-    long whole = tenths / 10;
-    size_t n = 0;
-    if (whole >= 100)
-        buf[n++] = (char)('0' + whole / 100);
-    if (whole >= 10)
-        buf[n++] = (char)('0' + whole / 10 % 10);
-    buf[n++] = (char)('0' + whole % 10);
-    buf[n++] = '.';
-    buf[n++] = (char)('0' + tenths % 10);
-    buf[n] = '\0';
-    return n;
-}
-
-static bool put(const sop_lead_score *ls, size_t which, sop_record *rec, sop_record *extra,
-                const char *s, size_t len, unsigned char kind)
-{
-    if (ls->existing[which] >= 0)
-        return sop_record_set(rec, (size_t)ls->existing[which], s, len, kind);
-    return sop_record_push(extra, s, len, kind);
 }
 
 static int record(void *ctx, sop_record *rec, sop_record *extra, sop_error *err)
@@ -92,13 +50,15 @@ static int record(void *ctx, sop_record *rec, sop_record *extra, sop_error *err)
     if (rc != 0)
         return rc;
     char num[16];
-    size_t n = format_tenths(s.score, num);
-    bool ok = put(ls, 0, rec, extra, num, n, SOP_LITERAL) &&
-              put(ls, 1, rec, extra, s.grade, strlen(s.grade), SOP_TEXT) &&
-              put(ls, 2, rec, extra, s.hot ? "true" : "false", s.hot ? 4 : 5, SOP_LITERAL);
+    size_t n = sop_format_tenths(s.score, num);
+    const sop_outputs *o = &ls->out;
+    bool ok = sop_outputs_put(o, 0, rec, extra, num, n, SOP_LITERAL) &&
+              sop_outputs_put(o, 1, rec, extra, s.grade, strlen(s.grade), SOP_TEXT) &&
+              sop_outputs_put(o, 2, rec, extra, s.hot ? "true" : "false", s.hot ? 4 : 5,
+                              SOP_LITERAL);
     if (ok && ls->explain)
-        ok = put(ls, 3, rec, extra, ls->detail.data ? ls->detail.data : "", ls->detail.len,
-                 SOP_TEXT);
+        ok = sop_outputs_put(o, 3, rec, extra, ls->detail.data ? ls->detail.data : "",
+                             ls->detail.len, SOP_TEXT);
     if (!ok)
         return sop_error_set(err, SOP_EXIT_SOFTWARE, NULL, 0, "out of memory");
     return 0;
@@ -122,7 +82,7 @@ static int finish(void *ctx, sop_error *err)
 void sop_lead_score_model(sop_lead_score *ls, sop_stream_model *model)
 {
     model->ctx = ls;
-    model->added = &ls->added;
+    model->added = &ls->out.added;
     model->bind = bind;
     model->record = record;
     model->finish = finish;
@@ -130,6 +90,6 @@ void sop_lead_score_model(sop_lead_score *ls, sop_stream_model *model)
 
 void sop_lead_score_free(sop_lead_score *ls)
 {
-    sop_schema_free(&ls->added);
+    sop_outputs_free(&ls->out);
     sop_buf_free(&ls->detail);
 }

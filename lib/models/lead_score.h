@@ -14,9 +14,7 @@ typedef struct sop_lead_score {
     bool explain;
     int64_t now;
     sop_tz tz;
-    sop_schema added;     /* the output columns the input does not have */
-    long existing[4];     /* input column of score, grade, hot, score_detail, or -1 */
-    size_t outputs;       /* 3, or 4 with --explain */
+    sop_outputs out;      /* score, grade, hot (and score_detail with --explain) */
     sop_buf detail;
     const char *program;
     FILE *diag;

@@ -1,0 +1,157 @@
+#include "strmap.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+uint64_t sop_hash_mix(uint64_t h)
+{
+    h ^= h >> 30;
+    h *= 0xbf58476d1ce4e5b9u;
+    h ^= h >> 27;
+    h *= 0x94d049bb133111ebu;
+    h ^= h >> 31;
+    return h;
+}
+
+/* FNV-1a with a final mix, so the low bits that pick a slot depend on
+ * every byte. */
+static uint64_t hash(const char *s, size_t len)
+{
+    uint64_t h = 0xcbf29ce484222325u;
+    for (size_t i = 0; i < len; i++) {
+        h ^= (unsigned char)s[i];
+        h *= 0x100000001b3u;
+    }
+    return sop_hash_mix(h);
+}
+
+void sop_strmap_init(sop_strmap *m)
+{
+    memset(m, 0, sizeof *m);
+}
+
+void sop_strmap_free(sop_strmap *m)
+{
+    for (size_t i = 0; i < m->count; i++)
+        free(m->keys[i]);
+    free(m->keys);
+    free(m->lens);
+    free(m->hashes);
+    free(m->slots);
+    sop_strmap_init(m);
+}
+
+static long lookup(const sop_strmap *m, const char *key, size_t len, uint64_t h, size_t *slot)
+{
+    size_t mask = m->nslots - 1;
+    for (size_t i = (size_t)h & mask;; i = (i + 1) & mask) {
+        size_t e = m->slots[i];
+        if (e == 0) {
+            *slot = i;
+            return -1;
+        }
+        e--;
+        if (m->hashes[e] == h && m->lens[e] == len && memcmp(m->keys[e], key, len) == 0)
+            return (long)e;
+    }
+}
+
+long sop_strmap_find(const sop_strmap *m, const char *key, size_t len)
+{
+    if (m->count == 0)
+        return -1;
+    size_t slot;
+    return lookup(m, key, len, hash(key, len), &slot);
+}
+
+static bool rehash(sop_strmap *m, size_t nslots)
+{
+    size_t *slots = calloc(nslots, sizeof *slots);
+    if (slots == NULL)
+        return false;
+    free(m->slots);
+    m->slots = slots;
+    m->nslots = nslots;
+    for (size_t e = 0; e < m->count; e++) {
+        size_t i = (size_t)m->hashes[e] & (nslots - 1);
+        while (slots[i] != 0)
+            i = (i + 1) & (nslots - 1);
+        slots[i] = e + 1;
+    }
+    return true;
+}
+
+static bool grow_entries(sop_strmap *m)
+{
+    size_t cap = m->cap ? m->cap * 2 : 16;
+    char **keys = realloc(m->keys, cap * sizeof *keys);
+    if (keys == NULL)
+        return false;
+    m->keys = keys;
+    size_t *lens = realloc(m->lens, cap * sizeof *lens);
+    if (lens == NULL)
+        return false;
+    m->lens = lens;
+    uint64_t *hashes = realloc(m->hashes, cap * sizeof *hashes);
+    if (hashes == NULL)
+        return false;
+    m->hashes = hashes;
+    m->cap = cap;
+    return true;
+}
+
+long sop_strmap_put(sop_strmap *m, const char *key, size_t len, bool *added)
+{
+    *added = false;
+    /* at most half full: short probe runs */
+    if ((m->count + 1) * 2 > m->nslots && !rehash(m, m->nslots ? m->nslots * 2 : 32))
+        return -1;
+    uint64_t h = hash(key, len);
+    size_t slot;
+    long found = lookup(m, key, len, h, &slot);
+    if (found >= 0)
+        return found;
+    if (m->count == m->cap && !grow_entries(m))
+        return -1;
+    char *copy = malloc(len + 1);
+    if (copy == NULL)
+        return -1;
+    memcpy(copy, key, len);
+    copy[len] = '\0';
+    size_t e = m->count++;
+    m->keys[e] = copy;
+    m->lens[e] = len;
+    m->hashes[e] = h;
+    m->slots[slot] = e + 1;
+    *added = true;
+    return (long)e;
+}
+
+bool sop_strmap_filter(sop_strmap *m, const bool *keep, long *renumber)
+{
+    size_t *slots = NULL;
+    if (m->nslots > 0 && (slots = calloc(m->nslots, sizeof *slots)) == NULL)
+        return false;
+    size_t kept = 0;
+    for (size_t e = 0; e < m->count; e++) {
+        if (!keep[e]) {
+            free(m->keys[e]);
+            if (renumber)
+                renumber[e] = -1;
+            continue;
+        }
+        m->keys[kept] = m->keys[e];
+        m->lens[kept] = m->lens[e];
+        m->hashes[kept] = m->hashes[e];
+        if (renumber)
+            renumber[e] = (long)kept;
+        size_t i = (size_t)m->hashes[kept] & (m->nslots - 1);
+        while (slots[i] != 0)
+            i = (i + 1) & (m->nslots - 1);
+        slots[i] = ++kept;
+    }
+    m->count = kept;
+    free(m->slots);
+    m->slots = slots;
+    return true;
+}

@@ -1,0 +1,38 @@
+/* strmap.h - a string -> index map (open addressing) whose entries keep
+ * their insertion order, so whatever is written from it (a state file)
+ * comes out the same every run.  The map owns copies of its keys. */
+#ifndef SOP_STRMAP_H
+#define SOP_STRMAP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct sop_strmap {
+    size_t count;      /* entries, numbered 0..count-1 in insertion order */
+    size_t cap;        /* entry capacity */
+    char **keys;
+    size_t *lens;
+    uint64_t *hashes;
+    size_t *slots;     /* entry number + 1; 0 = empty */
+    size_t nslots;     /* a power of two */
+} sop_strmap;
+
+/* A 64-bit mixer (splitmix64's finaliser): every input bit moves about
+ * half the output bits.  For hashing and for seeded tie-breaking. */
+uint64_t sop_hash_mix(uint64_t h);
+
+void sop_strmap_init(sop_strmap *m);
+void sop_strmap_free(sop_strmap *m);
+/* The entry number of key, or -1. */
+long sop_strmap_find(const sop_strmap *m, const char *key, size_t len);
+/* The entry number of key, added if new (*added says which); -1 when out
+ * of memory. */
+long sop_strmap_put(sop_strmap *m, const char *key, size_t len, bool *added);
+static inline const char *sop_strmap_key(const sop_strmap *m, size_t i) { return m->keys[i]; }
+/* Keeps only the entries with keep[i], in their order; the entry numbers
+ * change: renumber[i] gets the new number or -1 (may be NULL).  False when
+ * out of memory (the map is then unchanged). */
+bool sop_strmap_filter(sop_strmap *m, const bool *keep, long *renumber);
+
+#endif
