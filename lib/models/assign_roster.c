@@ -1,0 +1,349 @@
+/* The reps roster and their recent close rates, for lead-assign. */
+#include "assign.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "evaluate.h"
+#include "reader.h"
+#include "text.h"
+
+typedef struct side_note {
+    const char *program;
+    FILE *diag;
+    bool quiet;
+} side_note;
+
+static void print_note(void *ctx, const char *file, const char *message)
+{
+    const side_note *n = ctx;
+    if (n->diag && !n->quiet)
+        fprintf(n->diag, "%s: %s: %s\n", n->program, file, message);
+}
+
+/* A side file (the roster, the history) read like the main input:
+ * any format, encoding and header alias, but never stdin by accident. */
+static int open_side(sop_reader **r, const char *path, const sop_cli *cli, side_note *note,
+                     sop_error *err)
+{
+    const char *files[1] = {path};
+    sop_reader_opts ro = {
+        .files = files,
+        .file_count = 1,
+        .no_aliases = cli->no_aliases,
+        .max_field = cli->max_field,
+        .note = print_note,
+        .note_ctx = note,
+    };
+    return sop_reader_open(r, &ro, err);
+}
+
+/* The next record: SOP_READ_RECORD or _BAD; SOP_READ_EOF at the end and
+ * on a fatal error (*rc then set). */
+static int side_next(sop_reader *r, sop_record *rec, int *rc, sop_error *err)
+{
+    int got = sop_reader_next(r, rec, err);
+    if (got < 0) {
+        *rc = -got;
+        return SOP_READ_EOF;
+    }
+    return got;
+}
+
+static long column(const sop_schema *schema, const char *name, bool required, const char *file,
+                   sop_error *err)
+{
+    long col = sop_find_column(schema, name);
+    if (col < 0 && required)
+        sop_error_set(err, SOP_EXIT_DATAERR, file, 1, "no column %s", name);
+    return col;
+}
+
+static const char *text_at(const sop_record *rec, long col, size_t *len)
+{
+    if (col < 0) {
+        *len = 0;
+        return "";
+    }
+    const char *s = sop_record_text(rec, (size_t)col, len);
+    sop_text_trim(&s, len);
+    return s;
+}
+
+static bool parse_status(const char *s, size_t len, enum sop_rep_status *out)
+{
+    static const struct {
+        const char *name;
+        enum sop_rep_status status;
+    } words[] = {
+        {"online", SOP_REP_ONLINE},   {"在线", SOP_REP_ONLINE},    {"在岗", SOP_REP_ONLINE},
+        {"active", SOP_REP_ONLINE},   {"offline", SOP_REP_OFFLINE}, {"离线", SOP_REP_OFFLINE},
+        {"inactive", SOP_REP_OFFLINE}, {"leave", SOP_REP_LEAVE},    {"on_leave", SOP_REP_LEAVE},
+        {"on leave", SOP_REP_LEAVE},  {"on-leave", SOP_REP_LEAVE},  {"请假", SOP_REP_LEAVE},
+        {"休假", SOP_REP_LEAVE},
+    };
+    char folded[64];
+    size_t n = sop_text_fold(s, len, folded, sizeof folded);
+    if (n == (size_t)-1)
+        return false;
+    for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
+        if (strcmp(folded, words[i].name) == 0) {
+            *out = words[i].status;
+            return true;
+        }
+    return false;
+}
+
+static bool is_region_separator(const unsigned char *p, size_t n, size_t *skip)
+{
+    if (n >= 1 && (p[0] == ';' || p[0] == ',' || p[0] == '/' || p[0] == '|' || p[0] == ' ' ||
+                   p[0] == '\t')) {
+        *skip = 1;
+        return true;
+    }
+    /* ；，、 and the ideographic space */
+    static const char *const wide[] = {"\xEF\xBC\x9B", "\xEF\xBC\x8C", "\xE3\x80\x81",
+                                       "\xE3\x80\x80"};
+    for (size_t i = 0; i < sizeof wide / sizeof wide[0]; i++)
+        if (n >= 3 && memcmp(p, wide[i], 3) == 0) {
+            *skip = 3;
+            return true;
+        }
+    return false;
+}
+
+/* "上海;苏州" -> "上海\0苏州\0"; "", "*", "全国", "all" -> every region. */
+static int parse_regions(sop_rep *rep, const char *s, size_t len, const char *file, long line,
+                         sop_error *err)
+{
+    rep->regions = malloc(len * 4 + 8);
+    if (rep->regions == NULL)
+        return sop_error_set(err, SOP_EXIT_SOFTWARE, NULL, 0, "out of memory");
+    size_t used = 0;
+    const unsigned char *p = (const unsigned char *)s;
+    size_t i = 0;
+    while (i < len) {
+        size_t skip;
+        if (is_region_separator(p + i, len - i, &skip)) {
+            i += skip;
+            continue;
+        }
+        size_t start = i;
+        while (i < len && !is_region_separator(p + i, len - i, &skip))
+            i++;
+        size_t n = sop_text_fold(s + start, i - start, rep->regions + used, len * 4 + 8 - used);
+        if (n == (size_t)-1)
+            return sop_error_set(err, SOP_EXIT_DATAERR, file, line, "regions \"%.*s\" is not "
+                                 "readable text", (int)(len > 60 ? 60 : len), s);
+        if (strcmp(rep->regions + used, "*") == 0 || strcmp(rep->regions + used, "全国") == 0 ||
+            strcmp(rep->regions + used, "all") == 0) {
+            rep->region_count = 0;
+            return 0;
+        }
+        used += n + 1;
+        rep->region_count++;
+    }
+    return 0;
+}
+
+static int read_rep(sop_rep *rep, const sop_record *rec, const long *col, const sop_cli *cli,
+                    const char *file, sop_error *err)
+{
+    long line = rec->line;
+    size_t len;
+    const char *s = text_at(rec, col[0], &len);
+    if (len == 0)
+        return sop_error_set(err, SOP_EXIT_DATAERR, file, line, "empty rep_id");
+    if ((rep->id = strndup(s, len)) == NULL)
+        return sop_error_set(err, SOP_EXIT_SOFTWARE, NULL, 0, "out of memory");
+    s = text_at(rec, col[1], &len);
+    if ((rep->name = strndup(s, len)) == NULL)
+        return sop_error_set(err, SOP_EXIT_SOFTWARE, NULL, 0, "out of memory");
+    s = text_at(rec, col[2], &len);
+    if (!parse_status(s, len, &rep->status))
+        return sop_error_set(err, SOP_EXIT_DATAERR, file, line,
+                             "rep %s: status \"%.*s\" is not online, offline or leave "
+                             "(在线, 离线, 请假)", rep->id, (int)(len > 60 ? 60 : len), s);
+    s = text_at(rec, col[3], &len);
+    rep->weight = 1;
+    if (!sop_value_missing(NULL, s, len) &&
+        (!sop_parse_number(s, len, &rep->weight) || !(rep->weight > 0) || rep->weight > 1e6))
+        return sop_error_set(err, SOP_EXIT_DATAERR, file, line,
+                             "rep %s: weight \"%.*s\" is not a number above 0", rep->id,
+                             (int)(len > 60 ? 60 : len), s);
+    s = text_at(rec, col[4], &len);
+    rep->capacity = -1;
+    double cap;
+    if (!sop_value_missing(NULL, s, len)) {
+        if (!sop_parse_number(s, len, &cap) || cap < 0 || cap != floor(cap) || cap > 1e9)
+            return sop_error_set(err, SOP_EXIT_DATAERR, file, line,
+                                 "rep %s: capacity \"%.*s\" is not a whole number of leads a "
+                                 "day", rep->id, (int)(len > 60 ? 60 : len), s);
+        rep->capacity = (long)cap;
+    }
+    s = text_at(rec, col[5], &len);
+    if (!sop_value_missing(NULL, s, len)) {
+        if (!sop_parse_time(s, len, &cli->tz, true, &rep->hired_at))
+            return sop_error_set(err, SOP_EXIT_DATAERR, file, line,
+                                 "rep %s: hired_at \"%.*s\" is not a date", rep->id,
+                                 (int)(len > 60 ? 60 : len), s);
+        rep->has_hired = true;
+    }
+    s = text_at(rec, col[6], &len);
+    rep->line = line;
+    return parse_regions(rep, s, len, file, line, err);
+}
+
+int sop_reps_load(sop_reps *reps, const char *path, const sop_assign_config *cfg,
+                  const sop_cli *cli, sop_error *err)
+{
+    memset(reps, 0, sizeof *reps);
+    snprintf(reps->file, sizeof reps->file, "%s", sop_display_name(path));
+    side_note note = {NULL, NULL, true};
+    sop_reader *r = NULL;
+    int rc = open_side(&r, path, cli, &note, err);
+    if (rc != 0)
+        return rc;
+    const char *file = reps->file;
+    const sop_schema *schema = sop_reader_schema(r);
+    long col[7];
+    const char *names[7] = {"rep_id", "rep_name", "status", "weight", "capacity", "hired_at",
+                            cfg->rep_column};
+    const bool required[7] = {true, false, true, false, false, false, false};
+    for (size_t i = 0; i < 7 && rc == 0; i++)
+        if ((col[i] = column(schema, names[i], required[i], file, err)) < 0 && required[i])
+            rc = err->status;
+    sop_record rec;
+    sop_record_init(&rec);
+    sop_strmap seen;
+    sop_strmap_init(&seen);
+    size_t cap = 0;
+    int got;
+    while (rc == 0 && (got = side_next(r, &rec, &rc, err)) != SOP_READ_EOF) {
+        if (got == SOP_READ_BAD) {
+            rc = sop_error_set(err, SOP_EXIT_DATAERR, file, rec.line, "%s",
+                               sop_reader_bad_reason(r));
+            break;
+        }
+        if (reps->count == cap) {
+            size_t ncap = cap ? cap * 2 : 16;
+            sop_rep *items = realloc(reps->items, ncap * sizeof *items);
+            if (items == NULL) {
+                rc = sop_error_set(err, SOP_EXIT_SOFTWARE, NULL, 0, "out of memory");
+                break;
+            }
+            reps->items = items;
+            cap = ncap;
+        }
+        sop_rep *rep = &reps->items[reps->count++];
+        memset(rep, 0, sizeof *rep);
+        if ((rc = read_rep(rep, &rec, col, cli, file, err)) != 0)
+            break;
+        bool added;
+        long e = sop_strmap_put(&seen, rep->id, strlen(rep->id), &added);
+        if (e < 0) {
+            rc = sop_error_set(err, SOP_EXIT_SOFTWARE, NULL, 0, "out of memory");
+        } else if (!added) {
+            rc = sop_error_set(err, SOP_EXIT_DATAERR, file, rec.line,
+                               "duplicate rep_id %s (first on line %ld)", rep->id,
+                               reps->items[e].line);
+        }
+    }
+    if (rc == 0 && reps->count == 0)
+        rc = sop_error_set(err, SOP_EXIT_DATAERR, file, 0, "no reps in the file");
+    sop_strmap_free(&seen);
+    sop_record_free(&rec);
+    sop_reader_close(r);
+    if (rc != 0)
+        sop_reps_free(reps);
+    return rc;
+}
+
+void sop_reps_free(sop_reps *reps)
+{
+    for (size_t i = 0; i < reps->count; i++) {
+        free(reps->items[i].id);
+        free(reps->items[i].name);
+        free(reps->items[i].regions);
+    }
+    free(reps->items);
+    reps->items = NULL;
+    reps->count = 0;
+}
+
+int sop_reps_history(sop_reps *reps, const char *path, const sop_assign_config *cfg,
+                     const sop_cli *cli, int64_t now, const char *program, FILE *diag,
+                     unsigned long *bad, sop_error *err)
+{
+    *bad = 0;
+    side_note note = {program, diag, cli->verbosity < 0};
+    sop_reader *r = NULL;
+    int rc = open_side(&r, path, cli, &note, err);
+    if (rc != 0)
+        return rc;
+    char file[256];
+    snprintf(file, sizeof file, "%s", sop_display_name(path));
+    const sop_schema *schema = sop_reader_schema(r);
+    long col_rep = column(schema, "rep_id", true, file, err), col_at = -1, col_outcome = -1;
+    if (col_rep >= 0 && (col_at = column(schema, "closed_at", true, file, err)) >= 0)
+        col_outcome = column(schema, "outcome", true, file, err);
+    if (col_outcome < 0)
+        rc = err->status;
+    sop_strmap ids;
+    sop_strmap_init(&ids);
+    for (size_t i = 0; rc == 0 && i < reps->count; i++) {
+        bool added;
+        if (sop_strmap_put(&ids, reps->items[i].id, strlen(reps->items[i].id), &added) < 0)
+            rc = sop_error_set(err, SOP_EXIT_SOFTWARE, NULL, 0, "out of memory");
+    }
+    sop_label_rule outcome_rule;
+    if (rc == 0)
+        rc = sop_label_init(&outcome_rule, NULL, err);
+    int64_t since = now - (int64_t)llround(cfg->pool_days * 86400.0);
+    sop_record rec;
+    sop_record_init(&rec);
+    int got;
+    while (rc == 0 && (got = side_next(r, &rec, &rc, err)) != SOP_READ_EOF) {
+        char why[200] = "";
+        size_t len;
+        const char *s;
+        if (got == SOP_READ_BAD) {
+            snprintf(why, sizeof why, "%s", sop_reader_bad_reason(r));
+        } else {
+            s = text_at(&rec, col_rep, &len);
+            long rep = sop_strmap_find(&ids, s, len);
+            if (rep < 0)
+                continue; /* someone no longer on the roster */
+            s = text_at(&rec, col_outcome, &len);
+            if (sop_value_missing(NULL, s, len))
+                continue; /* not closed yet */
+            int won = sop_label_read(&outcome_rule, s, len);
+            int64_t at;
+            size_t at_len;
+            const char *at_s = text_at(&rec, col_at, &at_len);
+            if (won < 0)
+                snprintf(why, sizeof why, "outcome \"%.*s\" is not won or lost",
+                         (int)(len > 40 ? 40 : len), s);
+            else if (!sop_parse_time(at_s, at_len, &cli->tz, true, &at))
+                snprintf(why, sizeof why, "closed_at \"%.*s\" is not a time",
+                         (int)(at_len > 40 ? 40 : at_len), at_s);
+            else if (at > since && at <= now) {
+                if (won)
+                    reps->items[rep].won++;
+                else
+                    reps->items[rep].lost++;
+            }
+        }
+        if (why[0]) {
+            if (++*bad <= 20 && diag && cli->verbosity >= 0)
+                fprintf(diag, "%s: %s:%ld: %s; row skipped\n", program, file, rec.line, why);
+        }
+    }
+    if (rc == 0 && *bad > 20 && diag && cli->verbosity >= 0)
+        fprintf(diag, "%s: %s: %lu more bad rows not shown\n", program, file, *bad - 20);
+    sop_record_free(&rec);
+    sop_strmap_free(&ids);
+    sop_reader_close(r);
+    return rc;
+}
