@@ -637,6 +637,23 @@ int sop_writer_text(sop_writer *w, const char *text, size_t len, sop_error *err)
     return w->out.len >= FLUSH_AT ? flush(w, err) : 0;
 }
 
+/* The rename is durable once the folder's entry is on disk: a power cut
+ * right after a run must not bring the old file back. */
+static int sync_folder(const sop_writer *w, sop_error *err)
+{
+    char copy[sizeof w->path];
+    snprintf(copy, sizeof copy, "%s", w->path);
+    int fd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
+        return 0; /* a folder we may not open: nothing more to do */
+    int rc = 0;
+    if (fsync(fd) != 0 && errno != EINVAL && errno != EROFS)
+        rc = sop_error_set(err, SOP_EXIT_IOERR, w->path, 0, "fsync of its folder failed: %s",
+                           strerror(errno));
+    close(fd);
+    return rc;
+}
+
 int sop_writer_close(sop_writer *w, bool commit, sop_error *err)
 {
     int rc = 0;
@@ -668,6 +685,8 @@ int sop_writer_close(sop_writer *w, bool commit, sop_error *err)
         if (commit && rc == 0 && rename(w->temp, w->path) != 0)
             rc = sop_error_set(err, SOP_EXIT_CANTCREAT, w->path, 0, "cannot rename into place: %s",
                                strerror(errno));
+        if (commit && rc == 0)
+            rc = sync_folder(w, err);
         if (named && (!commit || rc != 0))
             unlink(w->temp);
     }

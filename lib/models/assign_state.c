@@ -385,8 +385,19 @@ int sop_assign_state_read(sop_assign_state *st, const char *path, bool *existed,
     }
     *existed = true;
     json_error_t jerr;
-    json_t *root = json_loadfd(fd, JSON_REJECT_DUPLICATES, &jerr);
-    close(fd);
+    /* buffered: jansson's json_loadfd reads a byte per system call */
+    FILE *f = fdopen(fd, "r");
+    if (f == NULL) {
+        close(fd);
+        return sop_error_set(err, SOP_EXIT_SOFTWARE, NULL, 0, "out of memory");
+    }
+    json_t *root = json_loadf(f, JSON_REJECT_DUPLICATES, &jerr);
+    bool read_failed = ferror(f) != 0;
+    fclose(f);
+    if (read_failed) {
+        json_decref(root);
+        return sop_error_set(err, SOP_EXIT_IOERR, path, 0, "cannot read the state");
+    }
     if (root == NULL)
         return sop_error_set(err, SOP_EXIT_DATAERR, path, jerr.line > 0 ? jerr.line : 0,
                              "corrupt lead-assign state: %s (fix or move the file; it is never "
