@@ -156,6 +156,8 @@ static int model(void *ctx, const sop_cli *cli, sop_stream_model *stream, sop_er
         .quiet = cli->verbosity < 0,
         .seeded = m->seeded,
         .seed = m->seed,
+        .has_history = m->history_path != NULL,
+        .bad_history = m->history_bad,
         .state_path = m->state_path,
         .dry_run = m->dry_run,
     };
@@ -190,9 +192,10 @@ int main(int argc, char **argv)
             "who closed more than 65% of at least 3 deals in the last 7 days (hot_pool;\n"
             "--history), with a share kept for reps hired in the last 180 days\n"
             "(new_hire); with nobody eligible it waits (pool_open). Other leads go by\n"
-            "smooth weighted round robin over the online reps who cover the lead's city\n"
-            "and have capacity left today (round_robin). Nobody able: unassigned, with\n"
-            "the reason. No lead is ever dropped.\n"
+            "smooth weighted round robin over the online reps with capacity left today,\n"
+            "evening out the score each rep gets (round_robin; with the config's\n"
+            "region.match, only reps covering the lead's city). Nobody able: unassigned,\n"
+            "with the reason. No lead is ever dropped.\n"
             "--state FILE keeps the rotation, the day's counts and the account owners\n"
             "between runs; --report fairness --state FILE shows how fair the split was.",
         .options = options,

@@ -438,6 +438,11 @@ static int table_setup(sop_writer *w, sop_error *err)
     for (size_t i = 0; w->cols && i < w->ncols; i++)
         free(w->cols[i].name);
     free(w->cols);
+    /* the row buffer was sized for the old columns: a wider table needs
+     * its own (no rows are held here) */
+    free(w->cells);
+    w->cells = NULL;
+    w->rows_cap = 0;
     w->ncols = n_in + n_add;
     w->cols = calloc(w->ncols ? w->ncols : 1, sizeof *w->cols);
     if (w->cols == NULL)

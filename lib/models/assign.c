@@ -2,30 +2,138 @@
 
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "error.h"
 
-long sop_swrr_step(double *current, const double *weight, const bool *available,
-                   const bool *eligible, size_t count, double amount, const uint64_t *tie)
+/* keeps |current| far from overflow whatever the run (a rep owed credit
+ * for years of leads it could not take) */
+#define CURRENT_LIMIT INT64_C(1000000000000000000)
+
+long sop_swrr_step(int64_t *current, const int64_t *weight, const bool *available,
+                   const bool *eligible, size_t count, int64_t amount, const uint64_t *tie)
 {
     long best = -1;
+    int64_t best_value = 0;
     for (size_t i = 0; i < count; i++) {
         if (!eligible[i])
             continue;
-        if (best < 0 || current[i] + weight[i] * amount > current[best] + weight[best] * amount ||
-            (current[i] + weight[i] * amount == current[best] + weight[best] * amount && tie &&
-             tie[i] < tie[best]))
+        int64_t v = current[i] + weight[i] * amount;
+        if (best < 0 || v > best_value || (v == best_value && tie && tie[i] < tie[best])) {
             best = (long)i;
+            best_value = v;
+        }
     }
     if (best < 0)
         return -1;
-    double total = 0;
+    int64_t total = 0;
     for (size_t i = 0; i < count; i++)
         if (available[i]) {
-            current[i] += weight[i] * amount;
+            int64_t v = current[i] + weight[i] * amount;
+            current[i] = v < CURRENT_LIMIT ? v : CURRENT_LIMIT;
             total += weight[i];
         }
     current[best] -= total * amount;
+    if (current[best] < -CURRENT_LIMIT)
+        current[best] = -CURRENT_LIMIT;
+    return best;
+}
+
+/* Past this the sum of amounts is folded into the values (exactly), so
+ * weight * g stays far from overflow: weights are at most 1e9 thousandths. */
+#define G_LIMIT INT64_C(1000000000)
+
+bool sop_rotation_init(sop_rotation *rot, const int64_t *weight, const int64_t *current,
+                       const bool *available, size_t count)
+{
+    memset(rot, 0, sizeof *rot);
+    size_t n = count ? count : 1;
+    rot->weight = malloc(n * sizeof *rot->weight);
+    rot->base = malloc(n * sizeof *rot->base);
+    rot->available = malloc(n * sizeof *rot->available);
+    if (!rot->weight || !rot->base || !rot->available) {
+        sop_rotation_free(rot);
+        return false;
+    }
+    rot->count = count;
+    for (size_t i = 0; i < count; i++) {
+        rot->weight[i] = weight[i];
+        rot->base[i] = current[i];
+        rot->available[i] = available[i];
+        if (available[i])
+            rot->total += weight[i];
+    }
+    return true;
+}
+
+void sop_rotation_free(sop_rotation *rot)
+{
+    free(rot->weight);
+    free(rot->base);
+    free(rot->available);
+    memset(rot, 0, sizeof *rot);
+}
+
+static int64_t clamp_value(int64_t v)
+{
+    return v > CURRENT_LIMIT ? CURRENT_LIMIT : v < -CURRENT_LIMIT ? -CURRENT_LIMIT : v;
+}
+
+int64_t sop_rotation_value(const sop_rotation *rot, size_t rep)
+{
+    return rot->available[rep] ? clamp_value(rot->base[rep] + rot->weight[rep] * rot->g)
+                               : rot->base[rep];
+}
+
+void sop_rotation_available(sop_rotation *rot, size_t rep, bool available)
+{
+    if (rot->available[rep] == available)
+        return;
+    if (available) {
+        rot->base[rep] -= rot->weight[rep] * rot->g;
+        rot->total += rot->weight[rep];
+    } else {
+        rot->base[rep] = sop_rotation_value(rot, rep);
+        rot->total -= rot->weight[rep];
+    }
+    rot->available[rep] = available;
+}
+
+/* Folds g into the values; the same values, so the same picks after. */
+static void fold_g(sop_rotation *rot)
+{
+    for (size_t i = 0; i < rot->count; i++)
+        if (rot->available[i])
+            rot->base[i] = clamp_value(rot->base[i] + rot->weight[i] * rot->g);
+    rot->g = 0;
+}
+
+long sop_rotation_pick(sop_rotation *rot, const bool *eligible, int64_t amount,
+                       const uint64_t *tie)
+{
+    if (rot->g > G_LIMIT)
+        fold_g(rot);
+    int64_t g = rot->g + amount;
+    const bool *which = eligible ? eligible : rot->available;
+    long best = -1;
+    int64_t best_value = 0;
+    for (size_t i = 0; i < rot->count; i++) {
+        if (!which[i] || !rot->available[i])
+            continue;
+        int64_t v = rot->base[i] + rot->weight[i] * g;
+        if (best < 0 || v > best_value || (v == best_value && tie && tie[i] < tie[best])) {
+            best = (long)i;
+            best_value = v;
+        }
+    }
+    if (best < 0)
+        return -1;
+    rot->g = g;
+    rot->base[best] -= rot->total * amount;
+    /* the eager step clamps each value; a value near the limit is folded
+     * and clamped the same way */
+    if (best_value - rot->total * amount < -CURRENT_LIMIT || best_value > CURRENT_LIMIT)
+        fold_g(rot);
     return best;
 }
 

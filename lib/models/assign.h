@@ -39,12 +39,41 @@
  * every available rep gains weight * amount, the eligible rep with the
  * largest running value takes the lead (ties: the lowest tie[i], then the
  * first; tie may be NULL) and gives back the available total weight *
- * amount.  eligible must be a subset of available.  A weight-2 rep gets
+ * amount.  eligible must be a subset of available.  Integers: the same
+ * leads give the same picks however the run is split (weights in
+ * thousandths, amounts in tenths of a point keep it exact).  A weight-2 rep gets
  * twice the leads of a weight-1 rep, evenly interleaved; the running
  * values are the whole state of the rotation.  Returns -1 when no rep is
  * eligible (nothing changes then). */
-long sop_swrr_step(double *current, const double *weight, const bool *available,
-                   const bool *eligible, size_t count, double amount, const uint64_t *tie);
+long sop_swrr_step(int64_t *current, const int64_t *weight, const bool *available,
+                   const bool *eligible, size_t count, int64_t amount, const uint64_t *tie);
+
+/* The same rotation for a stream of leads, without touching every rep on
+ * every lead: each rep's running value is stored as c[i] - weight[i] * G
+ * while it is available, G being the amounts so far, so a pick only scans
+ * the eligible reps.  Integer arithmetic: the picks and the values are
+ * exactly those sop_swrr_step gives. */
+typedef struct sop_rotation {
+    size_t count;
+    int64_t *weight;       /* thousandths */
+    int64_t *base;         /* value - weight * g while available, else the value */
+    bool *available;
+    int64_t g;             /* the sum of amounts so far */
+    int64_t total;         /* the available reps' weight */
+} sop_rotation;
+
+/* current: the running values to start from (copied).  Returns false when
+ * out of memory. */
+bool sop_rotation_init(sop_rotation *rot, const int64_t *weight, const int64_t *current,
+                       const bool *available, size_t count);
+void sop_rotation_free(sop_rotation *rot);
+/* A rep stops or starts taking leads (it reached its capacity). */
+void sop_rotation_available(sop_rotation *rot, size_t rep, bool available);
+/* One pick among eligible (NULL: every available rep); -1 when none. */
+long sop_rotation_pick(sop_rotation *rot, const bool *eligible, int64_t amount,
+                       const uint64_t *tie);
+/* The running value of a rep now, to save. */
+int64_t sop_rotation_value(const sop_rotation *rot, size_t rep);
 
 /* The article's fairness index: the standard deviation over reps with a
  * target > 0 of r_i = load_i / target_i.  0 when every rep got exactly its
@@ -113,6 +142,10 @@ int sop_reps_load(sop_reps *reps, const char *path, const sop_assign_config *cfg
                   const sop_cli *cli, sop_error *err);
 void sop_reps_free(sop_reps *reps);
 
+/* A region or city name as compared: trimmed, folded, without a trailing
+ * 市 (杭州市 is 杭州).  Returns the length, (size_t)-1 when unreadable. */
+size_t sop_region_fold(const char *s, size_t len, char *out, size_t cap);
+
 /* Reads deal outcomes (rep_id, closed_at, outcome won/lost) and counts, per
  * rep, the deals closed in (now - pool_days, now].  Rows of unknown reps
  * and rows with no outcome yet are ignored; a row whose closed_at or
@@ -152,13 +185,16 @@ typedef struct sop_assign_day {
 typedef struct sop_assign_state {
     sop_strmap ids;             /* every rep id the state knows */
     char **names;               /* per id (may be NULL) */
-    double *current;            /* per id: the rotation's running value */
+    int64_t *current;           /* per id: the rotation's running value */
     size_t id_cap;
     sop_assign_day *days;       /* oldest first */
     size_t day_count, day_cap;
     sop_strmap accounts;        /* "company:KEY", "phone:KEY", "email:KEY" */
     long *account_rep;          /* per account: rep id */
     int64_t *account_day;       /* per account: the last day a lead of it came */
+    uint64_t *account_touch;    /* per account: when it was last seen, in this
+                                 * process (the file's order for those read) */
+    uint64_t touch_clock;
     size_t account_cap;
     unsigned long long runs;
 } sop_assign_state;
@@ -180,7 +216,7 @@ bool sop_assign_state_account(sop_assign_state *st, const char *key, size_t len,
 /* The entry for `day`, added in order when new (NULL: out of memory). */
 sop_assign_day *sop_assign_state_day(sop_assign_state *st, int64_t day);
 /* Forgets days before first_day, accounts last seen before release_day,
- * and the oldest accounts beyond max_accounts. */
+ * and the least recently seen accounts beyond max_accounts. */
 bool sop_assign_state_prune(sop_assign_state *st, int64_t first_day, int64_t release_day,
                             size_t max_accounts);
 /* The state as JSON text into buf (stable order, so the same state gives
@@ -206,6 +242,8 @@ typedef struct sop_assign_opts {
     bool quiet;
     bool seeded;
     uint64_t seed;          /* tie-breaking, with seeded */
+    bool has_history;       /* --history was given (reasons say when not) */
+    unsigned long bad_history; /* history rows skipped: the run ends with 65 */
     const char *state_path; /* NULL: no state written */
     bool dry_run;
 } sop_assign_opts;

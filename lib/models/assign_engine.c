@@ -29,10 +29,15 @@ struct sop_assign {
     size_t day;                /* today's entry in st->days */
     size_t n;                  /* reps */
     long *id;                  /* rep -> state id */
-    double *weight;
-    double *current;           /* the rotation's running values, per rep (the
-                                * state's, by id, until finish) */
+    int64_t *weight;           /* in thousandths: exact integer arithmetic, so
+                                * two halves of an input give one run's owners */
+    int64_t *current;          /* the state's running values, per rep */
+    sop_rotation rot;          /* the rotation (back in the state at commit) */
+    bool rot_ready;
+    long *roster;              /* state id -> rep, or -1 */
+    unsigned long *assigned;   /* leads assigned today, per rep */
     bool *online, *avail, *elig, *pool_ok, *new_hire;
+    size_t avail_count;        /* online with capacity left */
     unsigned long *hot_before; /* hot leads in the pool window before today, per rep */
     unsigned long hot_total_before, hot_new_before;
     unsigned long hot_total_today, hot_new_today;
@@ -46,6 +51,7 @@ struct sop_assign {
     bool *city_cover;          /* CITY_CACHE x n */
     bool *scratch_cover;
     sop_buf reason;
+    char pool_rule[160], pool_rule_short[160], share_rule[160], window_text[64];
     unsigned long tally[SOP_TRACKS];
     unsigned long unknown_owner; /* kept leads whose owner is not on the roster */
 };
@@ -118,6 +124,7 @@ int sop_assign_new(sop_assign **out, const sop_assign_config *cfg, sop_reps *rep
     a->id = alloc(n, sizeof *a->id, &ok);
     a->weight = alloc(n, sizeof *a->weight, &ok);
     a->current = alloc(n, sizeof *a->current, &ok);
+    a->assigned = alloc(n, sizeof *a->assigned, &ok);
     a->online = alloc(n, sizeof(bool), &ok);
     a->avail = alloc(n, sizeof(bool), &ok);
     a->elig = alloc(n, sizeof(bool), &ok);
@@ -138,7 +145,9 @@ int sop_assign_new(sop_assign **out, const sop_assign_config *cfg, sop_reps *rep
             if ((st->names[a->id[i]] = strdup(r->name)) == NULL)
                 return oom(err);
         }
-        a->weight[i] = r->weight;
+        a->weight[i] = llround(r->weight * 1000.0);
+        if (a->weight[i] < 1)
+            a->weight[i] = 1;
         a->current[i] = st->current[a->id[i]];
         a->online[i] = r->status == SOP_REP_ONLINE;
         a->online_count += a->online[i];
@@ -152,10 +161,38 @@ int sop_assign_new(sop_assign **out, const sop_assign_config *cfg, sop_reps *rep
         return oom(err);
     a->day = (size_t)(today - st->days);
     /* the ids are complete now: today's arrays are as long as the state's */
-    for (size_t i = 0; i < n; i++)
+    if ((a->roster = calloc(st->ids.count ? st->ids.count : 1, sizeof *a->roster)) == NULL)
+        return oom(err);
+    for (size_t e = 0; e < st->ids.count; e++)
+        a->roster[e] = -1;
+    for (size_t i = 0; i < n; i++) {
+        const sop_rep *r = &reps->items[i];
+        a->roster[a->id[i]] = (long)i;
         if (a->online[i])
-            today->online[a->id[i]] = a->weight[i];
+            today->online[a->id[i]] = r->weight;
+        for (int t = 0; t < SOP_TRACKS_OWNED; t++)
+            a->assigned[i] += today->counts[a->id[i]].n[t];
+        a->avail[i] = a->online[i] &&
+                      (r->capacity < 0 || a->assigned[i] < (unsigned long)r->capacity);
+        a->avail_count += a->avail[i];
+    }
     window_counts(a);
+    char days[32];
+    snprintf(days, sizeof days, "%g day%s", cfg->pool_days, cfg->pool_days == 1 ? "" : "s");
+    snprintf(a->window_text, sizeof a->window_text, " in the last %s", days);
+    snprintf(a->pool_rule, sizeof a->pool_rule,
+             " won more than %g%% of at least %lu closed deal%s in the last %s", 
+             cfg->pool_min_rate * 100, cfg->pool_min_closed, cfg->pool_min_closed == 1 ? "" : "s",
+             days);
+    snprintf(a->pool_rule_short, sizeof a->pool_rule_short,
+             " who won more than %g%% of at least %lu", cfg->pool_min_rate * 100,
+             cfg->pool_min_closed);
+    snprintf(a->share_rule, sizeof a->share_rule,
+             " (%g%% of hot leads are kept for reps hired in the last %g days; they had ",
+             cfg->new_hire_share * 100, cfg->new_hire_days);
+    if (!sop_rotation_init(&a->rot, a->weight, a->current, a->avail, n))
+        return oom(err);
+    a->rot_ready = true;
     return 0;
 }
 
@@ -166,6 +203,10 @@ void sop_assign_free(sop_assign *a)
     free(a->id);
     free(a->weight);
     free(a->current);
+    free(a->roster);
+    free(a->assigned);
+    if (a->rot_ready)
+        sop_rotation_free(&a->rot);
     free(a->online);
     free(a->avail);
     free(a->elig);
@@ -205,15 +246,6 @@ static sop_assign_counts *today_counts(const sop_assign *a, size_t rep)
     return &a->st->days[a->day].counts[a->id[rep]];
 }
 
-static unsigned long today_assigned(const sop_assign *a, size_t rep)
-{
-    const sop_assign_counts *c = today_counts(a, rep);
-    unsigned long n = 0;
-    for (int t = 0; t < SOP_TRACKS_OWNED; t++)
-        n += c->n[t];
-    return n;
-}
-
 static const char *field(const sop_record *rec, long col, size_t *len)
 {
     if (col < 0) {
@@ -230,14 +262,10 @@ static bool region_match(const sop_rep *r, const char *city)
     if (r->region_count == 0)
         return true;
     const char *p = r->regions;
-    size_t city_len = strlen(city);
     for (size_t k = 0; k < r->region_count; k++) {
-        size_t n = strlen(p);
-        /* 杭州 covers 杭州市; 杭州市 covers 杭州 */
-        size_t shorter = n < city_len ? n : city_len;
-        if (shorter > 0 && memcmp(p, city, shorter) == 0)
+        if (strcmp(p, city) == 0)
             return true;
-        p += n + 1;
+        p += strlen(p) + 1;
     }
     return false;
 }
@@ -246,7 +274,7 @@ static bool region_match(const sop_rep *r, const char *city)
 static const bool *coverage(sop_assign *a, const char *s, size_t len, bool *blank)
 {
     char city[256];
-    size_t n = len < sizeof city ? sop_text_fold(s, len, city, sizeof city) : (size_t)-1;
+    size_t n = len < sizeof city ? sop_region_fold(s, len, city, sizeof city) : (size_t)-1;
     *blank = n == 0 || n == (size_t)-1 || sop_value_missing(NULL, s, len);
     if (*blank)
         return NULL;
@@ -300,7 +328,8 @@ static long lowest_hot_load(const sop_assign *a, const bool *cand)
     for (size_t i = 0; i < a->n; i++) {
         if (!cand[i])
             continue;
-        double load = (double)(a->hot_before[i] + today_counts(a, i)->hot) / a->weight[i];
+        double load = (double)(a->hot_before[i] + today_counts(a, i)->hot) /
+                      (double)a->weight[i];
         if (best < 0 || load < best_load ||
             (load == best_load && a->opts.seeded && a->tie[i] < a->tie[best])) {
             best = (long)i;
@@ -367,12 +396,11 @@ static long account_owner(const sop_assign *a, const lead_keys *keys, int *kind)
         long e = sop_strmap_find(&st->accounts, keys->text[k], keys->len[k]);
         if (e < 0 || st->account_day[e] < released)
             continue;
-        long id = st->account_rep[e];
-        for (size_t i = 0; i < a->n; i++)
-            if (a->id[i] == id) {
-                *kind = k;
-                return (long)i;
-            }
+        long rep = a->roster[st->account_rep[e]];
+        if (rep >= 0) {
+            *kind = k;
+            return rep;
+        }
     }
     return -1;
 }
@@ -390,21 +418,30 @@ static bool learn(sop_assign *a, const lead_keys *keys, long owner_id)
             long id = a->st->account_rep[e];
             int64_t released = a->today - (int64_t)ceil(a->cfg->owner_days);
             reassign = a->st->account_day[e] < released;
-            bool on_roster = false;
-            for (size_t i = 0; i < a->n && !on_roster; i++)
-                on_roster = a->id[i] == id;
-            reassign = reassign || !on_roster;
+            reassign = reassign || a->roster[id] < 0;
         }
         if (!sop_assign_state_account(a->st, keys->text[k], keys->len[k], owner_id, a->today,
                                       reassign))
             return false;
     }
+    /* memory stays bounded by max_accounts, however long the input: past
+     * a quarter more, the least recently seen go */
+    size_t max = a->cfg->max_accounts;
+    if (a->st->accounts.count > max + max / 4 + 1024)
+        return sop_assign_state_prune(a->st, INT64_MIN, a->today - (int64_t)ceil(a->cfg->owner_days),
+                                      max);
     return true;
 }
 
 static void take(sop_assign *a, size_t rep, enum sop_track track, int64_t tenths, bool hot)
 {
     sop_assign_counts *c = today_counts(a, rep);
+    long capacity = a->reps->items[rep].capacity;
+    if (++a->assigned[rep] >= (unsigned long)capacity && capacity >= 0 && a->avail[rep]) {
+        a->avail[rep] = false;
+        a->avail_count--;
+        sop_rotation_available(&a->rot, rep, false);
+    }
     c->n[track]++;
     c->tenths[track] += tenths;
     if (hot) {
@@ -423,7 +460,7 @@ static size_t count_true(const bool *v, size_t n)
     return k;
 }
 
-static int decide(sop_assign *a, const sop_record *rec, double score, bool hot,
+static int decide(sop_assign *a, const sop_record *rec, double score, int64_t tenths, bool hot,
                   const lead_keys *keys, long *owner, long *known_out, enum sop_track *track)
 {
     const sop_assign_config *cfg = a->cfg;
@@ -446,25 +483,29 @@ static int decide(sop_assign *a, const sop_record *rec, double score, bool hot,
              say(a, a->reps->items[known].status == SOP_REP_LEAVE ? " is on leave; "
                                                                    : " is offline; ");
 
-    size_t avail = 0;
-    for (size_t i = 0; i < a->n; i++) {
-        a->avail[i] = a->online[i] && (a->reps->items[i].capacity < 0 ||
-                                       today_assigned(a, i) <
-                                           (unsigned long)a->reps->items[i].capacity);
-        avail += a->avail[i];
+    size_t avail = a->avail_count;
+    size_t city_len = 0;
+    const char *city = "";
+    bool blank = true;
+    const bool *cover = NULL;
+    if (a->col_region >= 0) {
+        city = field(rec, a->col_region, &city_len);
+        cover = coverage(a, city, city_len, &blank);
     }
-    size_t city_len;
-    const char *city = field(rec, a->col_region, &city_len);
-    bool blank;
-    const bool *cover = coverage(a, city, city_len, &blank);
-    size_t elig = 0;
-    for (size_t i = 0; i < a->n; i++) {
-        a->elig[i] = a->avail[i] && (cover == NULL || cover[i]);
-        elig += a->elig[i];
+    /* who may take it: every rep with capacity, or those covering its city */
+    const bool *eligible = a->avail;
+    size_t elig = avail;
+    if (cover) {
+        elig = 0;
+        for (size_t i = 0; i < a->n; i++) {
+            a->elig[i] = a->avail[i] && cover[i];
+            elig += a->elig[i];
+        }
+        eligible = a->elig;
     }
     bool fallback = false;
     if (elig == 0 && avail > 0 && cfg->region_fallback) {
-        memcpy(a->elig, a->avail, a->n * sizeof(bool));
+        eligible = a->avail;
         elig = avail;
         fallback = true;
     }
@@ -488,51 +529,57 @@ static int decide(sop_assign *a, const sop_record *rec, double score, bool hot,
         /* new hires first while they are below their share */
         bool any_new = false;
         for (size_t i = 0; i < a->n; i++) {
-            a->scratch_cover[i] = a->elig[i] && a->new_hire[i];
+            a->scratch_cover[i] = eligible[i] && a->new_hire[i];
             any_new = any_new || a->scratch_cover[i];
         }
         unsigned long total = a->hot_total_before + a->hot_total_today;
         unsigned long fresh = a->hot_new_before + a->hot_new_today;
-        if (any_new && (double)fresh < cfg->new_hire_share * (double)(total + 1)) {
+        /* after this lead, new hires would hold at most their share */
+        if (any_new && (double)(fresh + 1) <= cfg->new_hire_share * (double)(total + 1) + 1e-9) {
             *owner = lowest_hot_load(a, a->scratch_cover);
             *track = SOP_TRACK_NEW_HIRE;
             char date[16];
             sop_format_day(sop_local_day(a->reps->items[*owner].hired_at, &a->tz), date,
                            sizeof date);
-            ok = ok && say(a, "hot lead (score ") && say_n(a, num, num_len) &&
-                 say(a, ") kept for new hires, below their share; ") && say_rep(a, (size_t)*owner) &&
-                 say(a, " hired ") && say(a, date);
+            ok = ok && say(a, "hot lead (score ") && say_n(a, num, num_len) && say(a, ") for ") &&
+                 say_rep(a, (size_t)*owner) && say(a, ", hired ") && say(a, date) &&
+                 say(a, a->share_rule) && say_count(a, fresh) && say(a, " of ") &&
+                 say_count(a, total) && say(a, " before this one)");
             return ok ? 0 : -1;
         }
         for (size_t i = 0; i < a->n; i++)
-            a->scratch_cover[i] = a->elig[i] && a->pool_ok[i];
+            a->scratch_cover[i] = eligible[i] && a->pool_ok[i];
         *owner = lowest_hot_load(a, a->scratch_cover);
         if (*owner < 0) {
             *track = SOP_TRACK_POOL_OPEN;
             ok = ok && say(a, "hot lead (score ") && say_n(a, num, num_len) &&
-                 say(a, ") waits in the pool: no online rep with capacity") &&
+                 say(a, ") waits in the pool: no online rep with capacity left") &&
                  (blank || fallback || say(a, " covering ")) &&
-                 (blank || fallback || say_n(a, city, city_len)) &&
-                 say(a, " has a close rate above the bar over the window");
+                 (blank || fallback || say_n(a, city, city_len)) && say(a, a->pool_rule) &&
+                 (a->opts.has_history || say(a, " (no --history given)"));
             return ok ? 0 : -1;
         }
         *track = SOP_TRACK_HOT_POOL;
         const sop_rep *r = &a->reps->items[*owner];
+        size_t qualified = count_true(a->scratch_cover, a->n);
         ok = ok && say(a, "hot lead (score ") && say_n(a, num, num_len) && say(a, "); ") &&
-             say_rep(a, (size_t)*owner) && say(a, " closed ") && say_count(a, r->won) &&
-             say(a, " of ") && say_count(a, r->won + r->lost) &&
-             say(a, " recently and has the lowest hot load of ") &&
-             say_count(a, count_true(a->scratch_cover, a->n)) && say(a, " eligible reps");
+             say_rep(a, (size_t)*owner) && say(a, " won ") && say_count(a, r->won) &&
+             say(a, " of ") && say_count(a, r->won + r->lost) && say(a, a->window_text) &&
+             say(a, " and has the fewest hot leads for its weight of the ") &&
+             say_count(a, qualified) && say(a, qualified == 1 ? " rep" : " reps") &&
+             say(a, a->pool_rule_short);
         return ok ? 0 : -1;
     }
 
-    double amount = cfg->balance == 0 ? (score > 1 ? score : 1) : 1;
-    *owner = sop_swrr_step(a->current, a->weight, a->avail, a->elig, a->n, amount,
-                           a->opts.seeded ? a->tie : NULL);
+    /* a lead counts by its score in tenths (at least 1), or as one lead */
+    int64_t amount = cfg->balance == 0 ? (tenths > 10 ? tenths : 10) : 1;
+    *owner = sop_rotation_pick(&a->rot, eligible == a->avail ? NULL : eligible, amount,
+                               a->opts.seeded ? a->tie : NULL);
     *track = SOP_TRACK_ROUND_ROBIN;
     ok = ok && say(a, "weighted round robin over ") && say_count(a, elig) &&
          say(a, elig == 1 ? " online rep" : " online reps") &&
-         ((blank || fallback) || (say(a, " covering ") && say_n(a, city, city_len)));
+         ((blank || fallback) || (say(a, " covering ") && say_n(a, city, city_len))) &&
+         say(a, " with capacity left");
     return ok ? 0 : -1;
 }
 
@@ -541,9 +588,7 @@ static int keep_given(sop_assign *a, const lead_keys *keys, const char *given, s
                       sop_record *rec, sop_record *extra, sop_error *err)
 {
     long e = sop_strmap_find(&a->st->ids, given, len);
-    bool on_roster = false;
-    for (size_t i = 0; e >= 0 && i < a->n && !on_roster; i++)
-        on_roster = a->id[i] == e;
+    bool on_roster = e >= 0 && a->roster[e] >= 0;
     bool ok = say(a, "owner given in the input");
     if (!on_roster) {
         a->unknown_owner++;
@@ -570,8 +615,11 @@ static int record(void *ctx, sop_record *rec, sop_record *extra, sop_error *err)
     const char *score_text = field(rec, a->col_score, &score_len);
     double score;
     if (!sop_parse_number(score_text, score_len, &score) || !(score >= 0 && score <= 100)) {
-        sop_error_set(err, 0, NULL, 0, "score \"%.*s\" is not a number from 0 to 100",
-                      (int)(score_len > 40 ? 40 : score_len), score_text);
+        if (score_len == 0)
+            sop_error_set(err, 0, NULL, 0, "no score (run lead-score first)");
+        else
+            sop_error_set(err, 0, NULL, 0, "score \"%.*s\" is not a number from 0 to 100",
+                          (int)(score_len > 40 ? 40 : score_len), score_text);
         return SOP_STREAM_REJECT;
     }
     a->reason.len = 0;
@@ -590,11 +638,12 @@ static int record(void *ctx, sop_record *rec, sop_record *extra, sop_error *err)
             draw_ties(a, id, id_len);
         bool hot = score >= a->cfg->hot_score;
         long owner = -1, known = -1;
-        if (decide(a, rec, score, hot, &keys, &owner, &known, &track) != 0)
+        int64_t tenths = llround(score * 10.0);
+        if (decide(a, rec, score, tenths, hot, &keys, &owner, &known, &track) != 0)
             return oom(err);
         const char *o = "";
         if (owner >= 0) {
-            take(a, (size_t)owner, track, llround(score * 10.0), hot);
+            take(a, (size_t)owner, track, tenths, hot);
             if (!learn(a, &keys, a->id[known >= 0 ? known : owner]))
                 return oom(err);
             o = a->reps->items[owner].id;
@@ -617,23 +666,27 @@ static int finish(void *ctx, sop_error *err)
 {
     (void)err;
     sop_assign *a = ctx;
-    for (size_t i = 0; i < a->n; i++)
-        a->st->current[a->id[i]] = a->current[i];
+    if (a->opts.diag && !a->opts.quiet && a->online_count == 0)
+        fprintf(a->opts.diag, "%s: warning: no rep in %s is online\n", a->opts.program,
+                a->reps->file);
     if (a->opts.diag && !a->opts.quiet) {
         unsigned long open = a->tally[SOP_TRACK_POOL_OPEN], none = a->tally[SOP_TRACK_UNASSIGNED];
-        if (open || none)
-            fprintf(a->opts.diag, "%s: note: %lu hot lead%s wait%s in the pool, %lu lead%s "
-                    "unassigned (see track and assign_reason)\n", a->opts.program, open,
-                    open == 1 ? "" : "s", open == 1 ? "s" : "", none, none == 1 ? "" : "s");
-        if (a->online_count == 0)
-            fprintf(a->opts.diag, "%s: warning: no rep in %s is online\n", a->opts.program,
-                    a->reps->file);
+        if (open)
+            fprintf(a->opts.diag, "%s: note: %lu hot lead%s wait%s in the pool (track pool_open; "
+                    "assign_reason says why)\n", a->opts.program, open, open == 1 ? "" : "s",
+                    open == 1 ? "s" : "");
+        if (none)
+            fprintf(a->opts.diag, "%s: note: %lu lead%s could not be assigned (track "
+                    "unassigned; assign_reason says why)\n", a->opts.program, none,
+                    none == 1 ? "" : "s");
         if (a->unknown_owner)
             fprintf(a->opts.diag, "%s: note: %lu lead%s kept an owner who is not in %s\n",
                     a->opts.program, a->unknown_owner, a->unknown_owner == 1 ? "" : "s",
                     a->reps->file);
     }
-    return 0;
+    /* the history's bad rows were reported as they were read; the run
+     * still says that some input was unusable */
+    return a->opts.bad_history > 0 ? SOP_EXIT_DATAERR : 0;
 }
 
 static int commit(void *ctx, sop_error *err)
@@ -642,6 +695,10 @@ static int commit(void *ctx, sop_error *err)
     if (a->opts.state_path == NULL || a->opts.dry_run)
         return 0;
     sop_assign_state *st = a->st;
+    /* here, not in finish: a --strict stop skips finish but still commits
+     * the leads written before it */
+    for (size_t i = 0; i < a->n; i++)
+        st->current[a->id[i]] = sop_rotation_value(&a->rot, i);
     st->runs++;
     if (!sop_assign_state_prune(st, a->today - (int64_t)ceil(a->cfg->keep_days) + 1,
                                 a->today - (int64_t)ceil(a->cfg->owner_days),

@@ -95,22 +95,52 @@ static bool parse_status(const char *s, size_t len, enum sop_rep_status *out)
     return false;
 }
 
-static bool is_region_separator(const unsigned char *p, size_t n, size_t *skip)
+static bool is_ascii_word(unsigned char c)
 {
-    if (n >= 1 && (p[0] == ';' || p[0] == ',' || p[0] == '/' || p[0] == '|' || p[0] == ' ' ||
-                   p[0] == '\t')) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+
+/* Does text[at..len) start with a separator between regions?  ; , / | and
+ * ； ， 、 always; a space (or U+3000) unless it stands between two Latin
+ * words ("上海 杭州" is two regions, "San Francisco" one). */
+static bool is_region_separator(const unsigned char *text, size_t at, size_t len, size_t *skip)
+{
+    const unsigned char *p = text + at;
+    size_t n = len - at;
+    if (n >= 1 && (p[0] == ';' || p[0] == ',' || p[0] == '/' || p[0] == '|')) {
         *skip = 1;
         return true;
     }
-    /* ；，、 and the ideographic space */
-    static const char *const wide[] = {"\xEF\xBC\x9B", "\xEF\xBC\x8C", "\xE3\x80\x81",
-                                       "\xE3\x80\x80"};
+    static const char *const wide[] = {"\xEF\xBC\x9B", "\xEF\xBC\x8C", "\xE3\x80\x81"};
     for (size_t i = 0; i < sizeof wide / sizeof wide[0]; i++)
         if (n >= 3 && memcmp(p, wide[i], 3) == 0) {
             *skip = 3;
             return true;
         }
-    return false;
+    size_t space = (n >= 1 && (p[0] == ' ' || p[0] == '\t')) ? 1
+                   : (n >= 3 && memcmp(p, "\xE3\x80\x80", 3) == 0) ? 3 : 0;
+    if (space == 0)
+        return false;
+    size_t end = at + space;
+    while (end < len && text[end] == ' ')
+        end++;
+    bool latin_before = at > 0 && is_ascii_word(text[at - 1]);
+    bool latin_after = end < len && is_ascii_word(text[end]);
+    if (latin_before && latin_after)
+        return false;
+    *skip = space;
+    return true;
+}
+
+/* A region or city name for comparison: folded, trimmed, without a
+ * trailing 市 (杭州市 is 杭州); (size_t)-1 when unreadable. */
+size_t sop_region_fold(const char *s, size_t len, char *out, size_t cap)
+{
+    sop_text_trim(&s, &len);
+    size_t n = sop_text_fold(s, len, out, cap);
+    if (n != (size_t)-1 && n > 3 && memcmp(out + n - 3, "\xE5\xB8\x82", 3) == 0)
+        out[n -= 3] = '\0';
+    return n;
 }
 
 /* "上海;苏州" -> "上海\0苏州\0"; "", "*", "全国", "all" -> every region. */
@@ -125,17 +155,20 @@ static int parse_regions(sop_rep *rep, const char *s, size_t len, const char *fi
     size_t i = 0;
     while (i < len) {
         size_t skip;
-        if (is_region_separator(p + i, len - i, &skip)) {
+        if (is_region_separator(p, i, len, &skip)) {
             i += skip;
             continue;
         }
         size_t start = i;
-        while (i < len && !is_region_separator(p + i, len - i, &skip))
+        while (i < len && !is_region_separator(p, i, len, &skip))
             i++;
-        size_t n = sop_text_fold(s + start, i - start, rep->regions + used, len * 4 + 8 - used);
+        size_t n = sop_region_fold(s + start, i - start, rep->regions + used,
+                                   len * 4 + 8 - used);
         if (n == (size_t)-1)
             return sop_error_set(err, SOP_EXIT_DATAERR, file, line, "regions \"%.*s\" is not "
                                  "readable text", (int)(len > 60 ? 60 : len), s);
+        if (n == 0)
+            continue; /* only spaces between two separators */
         if (strcmp(rep->regions + used, "*") == 0 || strcmp(rep->regions + used, "全国") == 0 ||
             strcmp(rep->regions + used, "all") == 0) {
             rep->region_count = 0;

@@ -37,6 +37,7 @@ void sop_assign_state_free(sop_assign_state *st)
     free(st->days);
     free(st->account_rep);
     free(st->account_day);
+    free(st->account_touch);
     sop_strmap_free(&st->ids);
     sop_strmap_free(&st->accounts);
     sop_assign_state_init(st);
@@ -49,7 +50,7 @@ static bool grow_ids(sop_assign_state *st)
     if (names == NULL)
         return false;
     st->names = names;
-    double *current = realloc(st->current, cap * sizeof *current);
+    int64_t *current = realloc(st->current, cap * sizeof *current);
     if (current == NULL)
         return false;
     st->current = current;
@@ -128,6 +129,10 @@ bool sop_assign_state_account(sop_assign_state *st, const char *key, size_t len,
         if (days == NULL)
             return false;
         st->account_day = days;
+        uint64_t *touch = realloc(st->account_touch, cap * sizeof *touch);
+        if (touch == NULL)
+            return false;
+        st->account_touch = touch;
         st->account_cap = cap;
     }
     bool added;
@@ -138,6 +143,7 @@ bool sop_assign_state_account(sop_assign_state *st, const char *key, size_t len,
         st->account_rep[e] = rep;
     if (added || day > st->account_day[e])
         st->account_day[e] = day;
+    st->account_touch[e] = ++st->touch_clock;
     return true;
 }
 
@@ -145,6 +151,7 @@ bool sop_assign_state_account(sop_assign_state *st, const char *key, size_t len,
 
 typedef struct by_age {
     int64_t day;
+    uint64_t touch;
     size_t index;
 } by_age;
 
@@ -153,6 +160,8 @@ static int newest_first(const void *a, const void *b)
     const by_age *x = a, *y = b;
     if (x->day != y->day)
         return x->day > y->day ? -1 : 1;
+    if (x->touch != y->touch)
+        return x->touch > y->touch ? -1 : 1;
     return x->index < y->index ? -1 : x->index > y->index;
 }
 
@@ -181,13 +190,13 @@ bool sop_assign_state_prune(sop_assign_state *st, int64_t first_day, int64_t rel
         live += keep[i];
     }
     if (ok && live > max_accounts) {
-        /* the newest max_accounts survive; among one day, the first learnt */
+        /* the max_accounts seen last survive */
         ages = malloc(live * sizeof *ages);
         ok = ages != NULL;
         size_t k = 0;
         for (size_t i = 0; ok && i < n; i++)
             if (keep[i])
-                ages[k++] = (by_age){st->account_day[i], i};
+                ages[k++] = (by_age){st->account_day[i], st->account_touch[i], i};
         if (ok) {
             qsort(ages, live, sizeof *ages, newest_first);
             for (size_t j = max_accounts; j < live; j++)
@@ -201,6 +210,7 @@ bool sop_assign_state_prune(sop_assign_state *st, int64_t first_day, int64_t rel
             if (renumber[i] >= 0) {
                 st->account_rep[renumber[i]] = st->account_rep[i];
                 st->account_day[renumber[i]] = st->account_day[i];
+                st->account_touch[renumber[i]] = st->account_touch[i];
             }
     free(ages);
     free(keep);
@@ -259,8 +269,8 @@ static int read_reps(sop_assign_state *st, json_t *reps, const reading *rd)
     json_array_foreach(reps, i, r) {
         json_t *id = json_object_get(r, "id"), *name = json_object_get(r, "name"),
                *cur = json_object_get(r, "current");
-        if (!json_is_string(id) || json_string_length(id) == 0 || !json_is_number(cur) ||
-            !isfinite(json_number_value(cur)) || (name && !json_is_string(name)) ||
+        if (!json_is_string(id) || json_string_length(id) == 0 || !json_is_integer(cur) ||
+            (name && !json_is_string(name)) ||
             json_object_size(r) != 2u + (name != NULL))
             return corrupt(rd, "reps[%zu] is not {\"id\", \"name\", \"current\"}", i);
         if (sop_strmap_find(&st->ids, json_string_value(id), json_string_length(id)) >= 0)
@@ -268,7 +278,7 @@ static int read_reps(sop_assign_state *st, json_t *reps, const reading *rd)
         long e = sop_assign_state_rep(st, json_string_value(id));
         if (e < 0 || (name && (st->names[e] = strdup(json_string_value(name))) == NULL))
             return sop_error_set(rd->err, SOP_EXIT_SOFTWARE, NULL, 0, "out of memory");
-        st->current[e] = json_number_value(cur);
+        st->current[e] = (int64_t)json_integer_value(cur);
     }
     return 0;
 }
@@ -527,8 +537,8 @@ bool sop_assign_state_json(const sop_assign_state *st, const sop_tz *tz, int64_t
         if (ok && st->names[e])
             ok = put_str(b, ", \"name\": ") &&
                  sop_buf_json_string(b, st->names[e], strlen(st->names[e]));
-        ok = ok && put_str(b, ", \"current\": ") && put_number(b, st->current[e]) &&
-             put_str(b, "}");
+        snprintf(num, sizeof num, "%" PRId64, st->current[e]);
+        ok = ok && put_str(b, ", \"current\": ") && put_str(b, num) && put_str(b, "}");
     }
     ok = ok && put_str(b, st->ids.count ? "\n  ],\n  \"days\": [" : "],\n  \"days\": [");
     for (size_t d = 0; ok && d < st->day_count; d++) {

@@ -23,7 +23,7 @@ static const bool all3[] = {true, true, true};
 static void test_weights_interleave(void **state)
 {
     (void)state;
-    double w[] = {2, 1, 1}, cur[3] = {0};
+    int64_t w[] = {2, 1, 1}, cur[3] = {0};
     /* worked by hand: running values (2,1,1) -> a, (0,2,2) -> b (first on a
      * tie), (2,-1,3) -> c, (4,0,0) -> a, then back to (0,0,0): a b c a, again */
     long want[] = {0, 1, 2, 0, 0, 1, 2, 0};
@@ -36,7 +36,7 @@ static void test_weights_interleave(void **state)
 static void test_shares_follow_weights(void **state)
 {
     (void)state;
-    double w[] = {1.5, 1, 0.5, 1}, cur[4] = {0};
+    int64_t w[] = {1500, 1000, 500, 1000}, cur[4] = {0};
     bool on[] = {true, true, true, true};
     int got[4] = {0};
     for (int i = 0; i < 4000; i++)
@@ -50,13 +50,13 @@ static void test_shares_follow_weights(void **state)
 static void test_ineligible_skipped(void **state)
 {
     (void)state;
-    double w[] = {1, 1, 1}, cur[3] = {0};
+    int64_t w[] = {1, 1, 1}, cur[3] = {0};
     bool on[] = {true, false, true};
     for (int i = 0; i < 10; i++)
         assert_int_not_equal(sop_swrr_step(cur, w, on, on, 3, 1, NULL), 1);
     assert_true(cur[1] == 0); /* an unavailable rep's value stands still */
     bool none[] = {false, false, false};
-    double before[3];
+    int64_t before[3];
     memcpy(before, cur, sizeof cur);
     assert_int_equal(sop_swrr_step(cur, w, on, none, 3, 1, NULL), -1);
     assert_memory_equal(before, cur, sizeof cur);
@@ -67,7 +67,7 @@ static void test_ineligible_skipped(void **state)
 static void test_credit_when_not_eligible(void **state)
 {
     (void)state;
-    double w[] = {1, 1}, cur[2] = {0};
+    int64_t w[] = {1, 1}, cur[2] = {0};
     bool avail[] = {true, true}, only_a[] = {true, false};
     for (int i = 0; i < 3; i++)
         assert_int_equal(sop_swrr_step(cur, w, avail, only_a, 2, 1, NULL), 0);
@@ -81,17 +81,53 @@ static void test_credit_when_not_eligible(void **state)
 static void test_score_balance(void **state)
 {
     (void)state;
-    double w[] = {1, 1}, cur[2] = {0}, load[2] = {0};
+    int64_t w[] = {1, 1}, cur[2] = {0}, load[2] = {0};
     bool on[] = {true, true};
-    double scores[] = {90, 10, 10, 10, 10, 10, 10, 10, 10, 90};
+    int64_t scores[] = {90, 10, 10, 10, 10, 10, 10, 10, 10, 90};
     for (size_t i = 0; i < 10; i++)
         load[sop_swrr_step(cur, w, on, on, 2, scores[i], NULL)] += scores[i];
-    assert_true(fabs(load[0] - load[1]) <= 90);
+    assert_true(llabs(load[0] - load[1]) <= 90);
     assert_true(load[0] + load[1] == 260);
     /* ties go by the tie-breakers when given */
-    double c2[2] = {0};
+    int64_t c2[2] = {0};
     uint64_t tie[] = {7, 3};
     assert_int_equal(sop_swrr_step(c2, w, on, on, 2, 1, tie), 1);
+}
+
+/* The lazy rotation picks exactly what the step-by-step one picks, and
+ * ends with the same values, through eligibility subsets, reps filling up
+ * and coming back, and ties. */
+static void test_rotation_matches_steps(void **state)
+{
+    (void)state;
+    enum { N = 7 };
+    int64_t w[N] = {1000, 2000, 500, 1200, 1000, 800, 1500}, eager[N] = {0, 5, -3, 0, 0, 0, 0};
+    bool avail[N], elig[N];
+    for (size_t i = 0; i < N; i++)
+        avail[i] = i != 3;
+    sop_rotation rot;
+    assert_true(sop_rotation_init(&rot, w, eager, avail, N));
+    uint64_t rng = 12345;
+    for (int step = 0; step < 20000; step++) {
+        rng = rng * 6364136223846793005u + 1442695040888963407u;
+        unsigned r = (unsigned)(rng >> 33);
+        if (r % 50 == 0) { /* a rep fills up or comes back */
+            size_t i = (r / 50) % N;
+            avail[i] = !avail[i];
+            sop_rotation_available(&rot, i, avail[i]);
+            continue;
+        }
+        bool subset = r % 3 == 0;
+        for (size_t i = 0; i < N; i++)
+            elig[i] = avail[i] && (!subset || ((r >> (i + 3)) & 1u));
+        int64_t amount = (int64_t)(r % 1000) + 1;
+        long want = sop_swrr_step(eager, w, avail, elig, N, amount, NULL);
+        long got = sop_rotation_pick(&rot, subset ? elig : NULL, amount, NULL);
+        assert_int_equal(got, want);
+    }
+    for (size_t i = 0; i < N; i++)
+        assert_true(sop_rotation_value(&rot, i) == eager[i]);
+    sop_rotation_free(&rot);
 }
 
 static void test_fairness(void **state)
@@ -186,8 +222,8 @@ static void fill_state(sop_assign_state *st)
     long a = sop_assign_state_rep(st, "R01"), b = sop_assign_state_rep(st, "R\"2");
     assert_true(a == 0 && b == 1);
     st->names[a] = strdup("张伟");
-    st->current[a] = 0.1 + 0.2; /* not a short decimal: must survive exactly */
-    st->current[b] = -(0.1 + 0.2);
+    st->current[a] = INT64_C(123456789012345);
+    st->current[b] = -7;
     sop_assign_day *d = sop_assign_state_day(st, 20000);
     d->online[a] = 1.2;
     d->counts[a].n[SOP_TRACK_ROUND_ROBIN] = 3;
@@ -229,8 +265,8 @@ static void test_state_round_trip(void **state)
     bool existed;
     assert_int_equal(sop_assign_state_read(&back, path, &existed, &err), 0);
     assert_true(existed);
-    assert_true(back.current[0] == 0.1 + 0.2);
-    assert_true(back.current[1] == -(0.1 + 0.2));
+    assert_true(back.current[0] == INT64_C(123456789012345));
+    assert_true(back.current[1] == -7);
     char *a = state_text(&st), *b = state_text(&back);
     assert_string_equal(a, b);
     assert_non_null(strstr(a, "\"round_robin\": [3, 171.5]"));
@@ -384,6 +420,7 @@ int main(void)
         cmocka_unit_test(test_ineligible_skipped),
         cmocka_unit_test(test_credit_when_not_eligible),
         cmocka_unit_test(test_score_balance),
+        cmocka_unit_test(test_rotation_matches_steps),
         cmocka_unit_test(test_fairness),
         cmocka_unit_test(test_config),
         cmocka_unit_test(test_state_round_trip),

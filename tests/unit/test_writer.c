@@ -722,6 +722,54 @@ static size_t word_columns(const char *line, size_t len, size_t *cols, size_t ma
     return n;
 }
 
+/* A report writes a narrow table, then a wider one (after a text line):
+ * the second table's rows must have room for all their cells. */
+static void test_table_second_table_wider(void **state)
+{
+    (void)state;
+    static const char *const narrow[] = {"a"};
+    static const char *const wide[] = {"a", "b", "c", "d", "e", "f", "g", "h", "i", "j"};
+    sop_schema s1, s2;
+    schema_of(&s1, 1, narrow);
+    schema_of(&s2, 10, wide);
+    const char *path = in_dir("out");
+    unlink(path);
+    sop_writer_opts o = opts_for(SOP_FMT_TABLE);
+    o.path = path;
+    sop_writer *w = NULL;
+    sop_error err;
+    sop_error_clear(&err);
+    assert_int_equal(sop_writer_open(&w, &o, &err), 0);
+    assert_int_equal(sop_writer_columns(w, &s1, NULL, &err), 0);
+    sop_record r1, r2;
+    val v1[] = {TXT("1")};
+    val v2[] = {TXT("1"), TXT("2"), TXT("3"), TXT("4"), TXT("5"),
+                TXT("6"), TXT("7"), TXT("8"), TXT("9"), TXT("10")};
+    record_of(&r1, 1, v1);
+    record_of(&r2, 10, v2);
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(sop_writer_record(w, &r1, NULL, &err), 0);
+    assert_int_equal(sop_writer_text(w, "", 0, &err), 0);
+    assert_int_equal(sop_writer_text(w, "\n", 1, &err), 0);
+    assert_int_equal(sop_writer_columns(w, &s2, NULL, &err), 0);
+    for (int i = 0; i < 70; i++) /* past the first buffer's 64 rows */
+        assert_int_equal(sop_writer_record(w, &r2, NULL, &err), 0);
+    assert_int_equal(sop_writer_close(w, true, &err), 0);
+    size_t len;
+    char *text = slurp(path, &len);
+    /* every row of the wide table, whole */
+    size_t rows = 0;
+    for (const char *p = text; (p = strstr(p, "\n1    2    3    4    5    6    7    8    9    10")) != NULL; p++)
+        rows++;
+    if (rows != 70)
+        fail_msg("%zu whole rows of 70:\n%s", rows, text);
+    free(text);
+    sop_record_free(&r1);
+    sop_record_free(&r2);
+    sop_schema_free(&s1);
+    sop_schema_free(&s2);
+}
+
 static void test_table_cjk_alignment(void **state)
 {
     (void)state;
@@ -1186,6 +1234,7 @@ int main(void)
         T(test_json_array_empty),
         T(test_json_array_records),
         T(test_buf_json_string),
+        T(test_table_second_table_wider),
         T(test_table_cjk_alignment),
         T(test_table_long_cells_and_many_rows),
         T(test_table_one_line_per_record),
