@@ -485,7 +485,9 @@ static bool table_line(sop_writer *w, char *const *cells, const char *const *nam
     for (size_t i = 0; i < w->ncols; i++) {
         const char *s = cells ? cells[i] : names[i];
         bool last = i + 1 == w->ncols;
-        if (!put_padded(w, s, w->cols[i].width))
+        /* the last column of a table aligns nothing after it: shown whole */
+        if (last && !md ? !sop_buf_put(&w->out, s, strlen(s))
+                        : !put_padded(w, s, w->cols[i].width))
             return false;
         if (md) {
             if (!sop_buf_put(&w->out, last ? " |" : " | ", last ? 2 : 3))

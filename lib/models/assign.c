@@ -189,6 +189,7 @@ static const sop_cfg_field config_fields[] = {
     {"state.keep_days", SOP_CFG_NUMBER, AT(keep_days), 1, 3660, NULL},
     {"fairness.window_days", SOP_CFG_NUMBER, AT(fairness_days), 1, 3660, NULL},
     {"fairness.healthy_below", SOP_CFG_NUMBER, AT(fairness_healthy), 0, 100, NULL},
+    {"fairness.min_leads", SOP_CFG_COUNT, AT(fairness_min_leads), 0, 1e9, NULL},
 };
 #undef AT
 #define FIELDS (sizeof config_fields / sizeof config_fields[0])
@@ -212,6 +213,7 @@ void sop_assign_config_default(sop_assign_config *cfg)
         .keep_days = 90,
         .fairness_days = 30,
         .fairness_healthy = 0.3,
+        .fairness_min_leads = 30,
     };
 }
 

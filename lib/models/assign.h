@@ -102,6 +102,7 @@ typedef struct sop_assign_config {
     double keep_days;           /* 90: days of counts kept in the state */
     double fairness_days;       /* 30: the fairness report's default window */
     double fairness_healthy;    /* 0.3: a fairness index below this is healthy */
+    unsigned long fairness_min_leads; /* 30: fewer leads get no verdict */
 } sop_assign_config;
 
 void sop_assign_config_default(sop_assign_config *cfg);

@@ -17,10 +17,13 @@ static json_t *real3(double x)
     return isfinite(x) ? json_real(round(x * 1000.0) / 1000.0) : json_null();
 }
 
-static const char *verdict(double index, double healthy)
+static const char *verdict(double index, double healthy, unsigned long leads,
+                           unsigned long min_leads)
 {
-    if (isnan(index))
+    if (isnan(index) || leads == 0)
         return "no leads";
+    if (leads < min_leads)
+        return "too few leads to judge";
     return index < healthy ? "healthy" : "uneven";
 }
 
@@ -40,7 +43,7 @@ json_t *sop_assign_fairness(const sop_assign_state *st, const sop_reps *reps,
     bool ok = sum && load && target && report && rows;
     int64_t today = sop_local_day(now, tz);
     int64_t first = today - (int64_t)ceil(days) + 1;
-    unsigned long leads = 0, hot = 0, days_seen = 0;
+    unsigned long leads = 0, hot = 0, days_seen = 0, leads_rr = 0;
     for (size_t d = 0; ok && d < st->day_count; d++) {
         const sop_assign_day *day = &st->days[d];
         if (day->day < first || day->day > today)
@@ -55,6 +58,7 @@ json_t *sop_assign_fairness(const sop_assign_state *st, const sop_reps *reps,
                 day_load += (double)c->tenths[t] / 10.0;
             }
             day_rr += (double)c->tenths[SOP_TRACK_ROUND_ROBIN] / 10.0;
+            leads_rr += c->n[SOP_TRACK_ROUND_ROBIN];
             sum[e].load += (double)(c->tenths[0] + c->tenths[1] + c->tenths[2] + c->tenths[3]) / 10.0;
             sum[e].load_rr += (double)c->tenths[SOP_TRACK_ROUND_ROBIN] / 10.0;
             sum[e].hot += c->hot;
@@ -89,15 +93,21 @@ json_t *sop_assign_fairness(const sop_assign_state *st, const sop_reps *reps,
     sop_format_day(today, to, sizeof to);
     ok = ok && set(report, "report", json_string("fairness")) &&
          set(report, "from", json_string(from)) && set(report, "to", json_string(to)) &&
-         set(report, "days_with_leads", json_integer((json_int_t)days_seen)) &&
+         set(report, "days_recorded", json_integer((json_int_t)days_seen)) &&
          set(report, "leads", json_integer((json_int_t)leads)) &&
          set(report, "hot_leads", json_integer((json_int_t)hot)) &&
          set(report, "fairness_index", real3(index)) &&
-         set(report, "verdict", json_string(verdict(index, cfg->fairness_healthy))) &&
+         set(report, "verdict", json_string(verdict(index, cfg->fairness_healthy, leads,
+                                                    cfg->fairness_min_leads))) &&
          set(report, "fairness_index_round_robin", real3(index_rr)) &&
          set(report, "verdict_round_robin",
-             json_string(verdict(index_rr, cfg->fairness_healthy))) &&
-         set(report, "healthy_below", json_real(cfg->fairness_healthy));
+             json_string(verdict(index_rr, cfg->fairness_healthy, leads_rr,
+                                 cfg->fairness_min_leads))) &&
+         set(report, "healthy_below", json_real(cfg->fairness_healthy)) &&
+         set(report, "reading",
+             json_string("ratio = a rep's share of the score-weighted leads / the share its "
+                         "weight and days online ask for (1 = exactly fair); fairness_index = "
+                         "the standard deviation of the ratios (0 = exactly fair)"));
     for (size_t e = 0; ok && e < n; e++) {
         const char *name = st->names[e];
         bool on_roster = false;
