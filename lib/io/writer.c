@@ -400,12 +400,13 @@ static int json_record(sop_writer *w, const sop_record *rec, const sop_record *e
 
 /* ---- table / Markdown ----------------------------------------------- */
 
-static char *cell_copy(const char *s, size_t len, bool md)
+static char *cell_copy(const char *s, size_t len, bool md, bool last)
 {
     /* one line per cell: control characters become spaces; | escaped in md.
-     * A table shows TABLE_MAX_CELL cells at most and Markdown is for
-     * reports: keep no more than that of a long value in memory */
-    size_t keep = sop_text_fit(s, len, md ? MD_MAX_CELL : TABLE_MAX_CELL + 1);
+     * A table shows TABLE_MAX_CELL cells at most (but its last column
+     * whole) and Markdown is for reports: keep no more than that of a long
+     * value in memory */
+    size_t keep = sop_text_fit(s, len, md || last ? MD_MAX_CELL : TABLE_MAX_CELL + 1);
     if (keep < len)
         len = keep;
     char *c = malloc(len * 2 + 1);
@@ -450,7 +451,7 @@ static int table_setup(sop_writer *w, sop_error *err)
     bool md = w->opts.format == SOP_FMT_MD;
     for (size_t i = 0; i < w->ncols; i++) {
         const char *name = i < n_in ? w->input->names[i] : w->added->names[i - n_in];
-        w->cols[i].name = cell_copy(name, strlen(name), md);
+        w->cols[i].name = cell_copy(name, strlen(name), md, i + 1 == w->ncols);
         if (w->cols[i].name == NULL)
             return oom(err);
         size_t wd = sop_text_width(w->cols[i].name, strlen(w->cols[i].name));
@@ -559,7 +560,7 @@ static int table_record(sop_writer *w, const sop_record *rec, const sop_record *
     for (size_t i = 0; i < w->ncols; i++) {
         size_t len;
         const char *s = i < n_in ? cell_text(rec, i, &len) : cell_text(extra, i - n_in, &len);
-        row[i] = cell_copy(s, len, md);
+        row[i] = cell_copy(s, len, md, i + 1 == w->ncols);
         if (row[i] == NULL) {
             for (size_t k = 0; k < i; k++)
                 free(row[k]);
