@@ -74,9 +74,16 @@ static size_t fail(char *out, size_t cap)
 /* Legal forms, longest first.  Latin ones are spelt with letters only: the
  * matcher skips spaces, '.' and ',' in the text, so "coltd" covers "co.,ltd.",
  * "co.,ltd", "co.ltd", "co. ltd" and "co ltd", and "ltd" covers "ltd.". */
-static const char *const company_suffix[] = {
-    "股份有限公司", "有限责任公司", "集团有限公司", "有限公司", "集团", "公司",
-    "coltd", "corp", "gmbh", "ltd", "inc", "llc",
+typedef struct word {
+    const char *s;
+    size_t len;
+} word;
+#define WORD(x) {x, sizeof x - 1}
+
+static const word company_suffix[] = {
+    WORD("股份有限公司"), WORD("有限责任公司"), WORD("集团有限公司"), WORD("有限公司"),
+    WORD("集团"), WORD("公司"), WORD("coltd"), WORD("corp"), WORD("gmbh"), WORD("ltd"),
+    WORD("inc"), WORD("llc"),
 };
 
 static const char *const company_placeholder[] = {
@@ -157,9 +164,8 @@ static size_t strip_trailing_punct(const char *buf, size_t n)
 
 /* Does buf[0..n) end with suffix, ignoring spaces, '.' and ',' in buf?  On
  * success *start is where the matched suffix begins. */
-static bool match_suffix(const char *buf, size_t n, const char *suffix, size_t *start)
+static bool match_suffix(const char *buf, size_t n, const char *suffix, size_t k, size_t *start)
 {
-    size_t k = strlen(suffix);
     size_t i = n;
     while (k > 0) {
         if (i == 0)
@@ -182,12 +188,12 @@ static size_t strip_legal_forms(const char *buf, size_t n)
     for (;;) {
         n = strip_trailing_punct(buf, n);
         size_t start;
-        if (match_suffix(buf, n, "分公司", &start))
+        if (match_suffix(buf, n, "分公司", sizeof "分公司" - 1, &start))
             return n; /* a branch: its name includes the parent's legal form */
         bool stripped = false;
         for (size_t s = 0; s < sizeof company_suffix / sizeof company_suffix[0]; s++) {
-            const char *suffix = company_suffix[s];
-            if (!match_suffix(buf, n, suffix, &start))
+            const char *suffix = company_suffix[s].s;
+            if (!match_suffix(buf, n, suffix, company_suffix[s].len, &start))
                 continue;
             /* a Latin legal form must stand apart: "zinc" is not "z" + "inc" */
             if ((unsigned char)suffix[0] < 0x80 && start > 0 &&

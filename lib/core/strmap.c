@@ -41,32 +41,53 @@ void sop_strmap_free(sop_strmap *m)
     sop_strmap_init(m);
 }
 
+/* A slot holds the top half of the hash beside the entry number, so a
+ * probe that does not match rarely has to look at the entry (a cache miss
+ * in a big map). */
+static uint64_t slot_of(size_t e, uint64_t h)
+{
+    return (h & UINT64_C(0xFFFFFFFF00000000)) | (uint64_t)(e + 1);
+}
+
 static long lookup(const sop_strmap *m, const char *key, size_t len, uint64_t h, size_t *slot)
 {
     size_t mask = m->nslots - 1;
+    uint64_t tag = h & UINT64_C(0xFFFFFFFF00000000);
     for (size_t i = (size_t)h & mask;; i = (i + 1) & mask) {
-        size_t e = m->slots[i];
-        if (e == 0) {
+        uint64_t s = m->slots[i];
+        if (s == 0) {
             *slot = i;
             return -1;
         }
-        e--;
+        if ((s & UINT64_C(0xFFFFFFFF00000000)) != tag)
+            continue;
+        size_t e = (size_t)(s & 0xFFFFFFFFu) - 1;
         if (m->hashes[e] == h && m->lens[e] == len && memcmp(m->keys[e], key, len) == 0)
             return (long)e;
     }
 }
 
-long sop_strmap_find(const sop_strmap *m, const char *key, size_t len)
+uint64_t sop_strmap_hash(const char *key, size_t len)
+{
+    return hash(key, len);
+}
+
+long sop_strmap_find_hashed(const sop_strmap *m, const char *key, size_t len, uint64_t h)
 {
     if (m->count == 0)
         return -1;
     size_t slot;
-    return lookup(m, key, len, hash(key, len), &slot);
+    return lookup(m, key, len, h, &slot);
+}
+
+long sop_strmap_find(const sop_strmap *m, const char *key, size_t len)
+{
+    return sop_strmap_find_hashed(m, key, len, hash(key, len));
 }
 
 static bool rehash(sop_strmap *m, size_t nslots)
 {
-    size_t *slots = calloc(nslots, sizeof *slots);
+    uint64_t *slots = calloc(nslots, sizeof *slots);
     if (slots == NULL)
         return false;
     free(m->slots);
@@ -76,7 +97,7 @@ static bool rehash(sop_strmap *m, size_t nslots)
         size_t i = (size_t)m->hashes[e] & (nslots - 1);
         while (slots[i] != 0)
             i = (i + 1) & (nslots - 1);
-        slots[i] = e + 1;
+        slots[i] = slot_of(e, m->hashes[e]);
     }
     return true;
 }
@@ -102,16 +123,20 @@ static bool grow_entries(sop_strmap *m)
 
 long sop_strmap_put(sop_strmap *m, const char *key, size_t len, bool *added)
 {
+    return sop_strmap_put_hashed(m, key, len, hash(key, len), added);
+}
+
+long sop_strmap_put_hashed(sop_strmap *m, const char *key, size_t len, uint64_t h, bool *added)
+{
     *added = false;
     /* at most half full: short probe runs */
     if ((m->count + 1) * 2 > m->nslots && !rehash(m, m->nslots ? m->nslots * 2 : 32))
         return -1;
-    uint64_t h = hash(key, len);
     size_t slot;
     long found = lookup(m, key, len, h, &slot);
     if (found >= 0)
         return found;
-    if (m->count == m->cap && !grow_entries(m))
+    if (m->count >= 0xFFFFFFFEu || (m->count == m->cap && !grow_entries(m)))
         return -1;
     char *copy = malloc(len + 1);
     if (copy == NULL)
@@ -122,14 +147,14 @@ long sop_strmap_put(sop_strmap *m, const char *key, size_t len, bool *added)
     m->keys[e] = copy;
     m->lens[e] = len;
     m->hashes[e] = h;
-    m->slots[slot] = e + 1;
+    m->slots[slot] = slot_of(e, h);
     *added = true;
     return (long)e;
 }
 
 bool sop_strmap_filter(sop_strmap *m, const bool *keep, long *renumber)
 {
-    size_t *slots = NULL;
+    uint64_t *slots = NULL;
     if (m->nslots > 0 && (slots = calloc(m->nslots, sizeof *slots)) == NULL)
         return false;
     size_t kept = 0;
@@ -148,7 +173,8 @@ bool sop_strmap_filter(sop_strmap *m, const bool *keep, long *renumber)
         size_t i = (size_t)m->hashes[kept] & (m->nslots - 1);
         while (slots[i] != 0)
             i = (i + 1) & (m->nslots - 1);
-        slots[i] = ++kept;
+        slots[i] = slot_of(kept, m->hashes[kept]);
+        kept++;
     }
     m->count = kept;
     free(m->slots);

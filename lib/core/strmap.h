@@ -14,7 +14,7 @@ typedef struct sop_strmap {
     char **keys;
     size_t *lens;
     uint64_t *hashes;
-    size_t *slots;     /* entry number + 1; 0 = empty */
+    uint64_t *slots;   /* the hash's top 32 bits, then entry number + 1; 0 = empty */
     size_t nslots;     /* a power of two */
 } sop_strmap;
 
@@ -26,6 +26,12 @@ void sop_strmap_init(sop_strmap *m);
 void sop_strmap_free(sop_strmap *m);
 /* The entry number of key, or -1. */
 long sop_strmap_find(const sop_strmap *m, const char *key, size_t len);
+/* The same with the key's hash computed once (sop_strmap_hash) for a
+ * lookup followed by an insertion. */
+uint64_t sop_strmap_hash(const char *key, size_t len);
+long sop_strmap_find_hashed(const sop_strmap *m, const char *key, size_t len, uint64_t hash);
+long sop_strmap_put_hashed(sop_strmap *m, const char *key, size_t len, uint64_t hash,
+                           bool *added);
 /* The entry number of key, added if new (*added says which); -1 when out
  * of memory. */
 long sop_strmap_put(sop_strmap *m, const char *key, size_t len, bool *added);

@@ -51,7 +51,8 @@ bool sop_rotation_init(sop_rotation *rot, const int64_t *weight, const int64_t *
     rot->weight = malloc(n * sizeof *rot->weight);
     rot->base = malloc(n * sizeof *rot->base);
     rot->available = malloc(n * sizeof *rot->available);
-    if (!rot->weight || !rot->base || !rot->available) {
+    rot->live = malloc(n * sizeof *rot->live);
+    if (!rot->weight || !rot->base || !rot->available || !rot->live) {
         sop_rotation_free(rot);
         return false;
     }
@@ -60,8 +61,10 @@ bool sop_rotation_init(sop_rotation *rot, const int64_t *weight, const int64_t *
         rot->weight[i] = weight[i];
         rot->base[i] = current[i];
         rot->available[i] = available[i];
-        if (available[i])
+        if (available[i]) {
             rot->total += weight[i];
+            rot->live[rot->live_count++] = i;
+        }
     }
     return true;
 }
@@ -71,6 +74,7 @@ void sop_rotation_free(sop_rotation *rot)
     free(rot->weight);
     free(rot->base);
     free(rot->available);
+    free(rot->live);
     memset(rot, 0, sizeof *rot);
 }
 
@@ -97,6 +101,10 @@ void sop_rotation_available(sop_rotation *rot, size_t rep, bool available)
         rot->total -= rot->weight[rep];
     }
     rot->available[rep] = available;
+    rot->live_count = 0;
+    for (size_t i = 0; i < rot->count; i++)
+        if (rot->available[i])
+            rot->live[rot->live_count++] = i;
 }
 
 /* Folds g into the values; the same values, so the same picks after. */
@@ -114,11 +122,11 @@ long sop_rotation_pick(sop_rotation *rot, const bool *eligible, int64_t amount,
     if (rot->g > G_LIMIT)
         fold_g(rot);
     int64_t g = rot->g + amount;
-    const bool *which = eligible ? eligible : rot->available;
     long best = -1;
     int64_t best_value = 0;
-    for (size_t i = 0; i < rot->count; i++) {
-        if (!which[i] || !rot->available[i])
+    for (size_t k = 0; k < rot->live_count; k++) {
+        size_t i = rot->live[k];
+        if (eligible && !eligible[i])
             continue;
         int64_t v = rot->base[i] + rot->weight[i] * g;
         if (best < 0 || v > best_value || (v == best_value && tie && tie[i] < tie[best])) {

@@ -58,6 +58,8 @@ typedef struct sop_rotation {
     int64_t *weight;       /* thousandths */
     int64_t *base;         /* value - weight * g while available, else the value */
     bool *available;
+    size_t *live;          /* the available reps' numbers, in order */
+    size_t live_count;
     int64_t g;             /* the sum of amounts so far */
     int64_t total;         /* the available reps' weight */
 } sop_rotation;
@@ -214,6 +216,9 @@ long sop_assign_state_rep(sop_assign_state *st, const char *id);
  * memory. */
 bool sop_assign_state_account(sop_assign_state *st, const char *key, size_t len, long rep,
                               int64_t day, bool reassign);
+/* The same for a key whose entry (or -1 when new) and hash are known. */
+bool sop_assign_state_account_at(sop_assign_state *st, long entry, const char *key, size_t len,
+                                 uint64_t hash, long rep, int64_t day, bool reassign);
 /* The entry for `day`, added in order when new (NULL: out of memory). */
 sop_assign_day *sop_assign_state_day(sop_assign_state *st, int64_t day);
 /* Forgets days before first_day, accounts last seen before release_day,

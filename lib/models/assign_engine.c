@@ -23,6 +23,7 @@ struct sop_assign {
     sop_assign_state *st;
     sop_assign_opts opts;
     int64_t now, today;
+    int64_t released;          /* accounts last seen before this day have no owner */
     sop_tz tz;
     char now_text[40];
     size_t now_len;
@@ -112,6 +113,7 @@ int sop_assign_new(sop_assign **out, const sop_assign_config *cfg, sop_reps *rep
     a->now = sop_cli_now(cli);
     a->tz = cli->tz;
     a->today = sop_local_day(a->now, &a->tz);
+    a->released = a->today - (int64_t)ceil(cfg->owner_days);
     sop_format_time(a->now, &a->tz, a->now_text, sizeof a->now_text);
     a->now_len = strlen(a->now_text);
     a->n = reps->count;
@@ -358,6 +360,8 @@ static void draw_ties(sop_assign *a, const char *id, size_t len)
 typedef struct lead_keys {
     char text[SOP_KEY_KINDS][KEY_CAP];
     size_t len[SOP_KEY_KINDS];
+    uint64_t hash[SOP_KEY_KINDS];
+    long entry[SOP_KEY_KINDS]; /* in the state's accounts, or -1 */
 } lead_keys;
 
 static void read_keys(const sop_assign *a, const sop_record *rec, lead_keys *keys)
@@ -381,6 +385,11 @@ static void read_keys(const sop_assign *a, const sop_record *rec, lead_keys *key
         else
             n = sop_key_email(s, len, out, cap);
         keys->len[k] = n ? prefix + n : 0;
+        if (n) {
+            keys->hash[k] = sop_strmap_hash(keys->text[k], keys->len[k]);
+            keys->entry[k] = sop_strmap_find_hashed(&a->st->accounts, keys->text[k],
+                                                    keys->len[k], keys->hash[k]);
+        }
     }
 }
 
@@ -389,11 +398,11 @@ static void read_keys(const sop_assign *a, const sop_record *rec, lead_keys *key
 static long account_owner(const sop_assign *a, const lead_keys *keys, int *kind)
 {
     const sop_assign_state *st = a->st;
-    int64_t released = a->today - (int64_t)ceil(a->cfg->owner_days);
+    int64_t released = a->released;
     for (int k = 0; k < SOP_KEY_KINDS; k++) {
         if (keys->len[k] == 0)
             continue;
-        long e = sop_strmap_find(&st->accounts, keys->text[k], keys->len[k]);
+        long e = keys->entry[k];
         if (e < 0 || st->account_day[e] < released)
             continue;
         long rep = a->roster[st->account_rep[e]];
@@ -412,24 +421,18 @@ static bool learn(sop_assign *a, const lead_keys *keys, long owner_id)
     for (int k = 0; k < SOP_KEY_KINDS; k++) {
         if (keys->len[k] == 0)
             continue;
-        long e = sop_strmap_find(&a->st->accounts, keys->text[k], keys->len[k]);
-        bool reassign = false;
-        if (e >= 0) {
-            long id = a->st->account_rep[e];
-            int64_t released = a->today - (int64_t)ceil(a->cfg->owner_days);
-            reassign = a->st->account_day[e] < released;
-            reassign = reassign || a->roster[id] < 0;
-        }
-        if (!sop_assign_state_account(a->st, keys->text[k], keys->len[k], owner_id, a->today,
-                                      reassign))
+        long e = keys->entry[k];
+        bool reassign = e >= 0 && (a->st->account_day[e] < a->released ||
+                                   a->roster[a->st->account_rep[e]] < 0);
+        if (!sop_assign_state_account_at(a->st, e, keys->text[k], keys->len[k], keys->hash[k],
+                                         owner_id, a->today, reassign))
             return false;
     }
     /* memory stays bounded by max_accounts, however long the input: past
      * a quarter more, the least recently seen go */
     size_t max = a->cfg->max_accounts;
     if (a->st->accounts.count > max + max / 4 + 1024)
-        return sop_assign_state_prune(a->st, INT64_MIN, a->today - (int64_t)ceil(a->cfg->owner_days),
-                                      max);
+        return sop_assign_state_prune(a->st, INT64_MIN, a->released, max);
     return true;
 }
 
