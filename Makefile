@@ -64,6 +64,8 @@ $(BUILD)/tests/%: tests/unit/%.c $(LIB_A) $(BUILD)/flags
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(LIB_A) $(LIBS) -lcmocka
 
+# the samples' reference time: their history and outcomes end there
+DEMO_NOW := --now 2026-11-30T18:00+08:00 --tz Asia/Shanghai
 demo: all
 	@echo '== lead-score samples/leads.csv (first 12 leads, as a table) =='
 	@bin/lead-score --no-progress samples/leads.csv -f table | head -n 13
@@ -76,6 +78,15 @@ demo: all
 	@echo
 	@echo '== how well the built-in scorecard ranks 2000 past leads (samples/lead_history.csv) =='
 	@bin/lead-score --no-progress --evaluate --label converted -f table samples/lead_history.csv | head -n 20
+	@echo
+	@echo '== lead-assign: the scored samples handed out to samples/reps.csv (first 12, owner and why) =='
+	@rm -f $(BUILD)/demo-assign.state $(BUILD)/demo-assign.state.lock
+	@bin/lead-score -q --no-progress $(DEMO_NOW) samples/leads.csv | \
+	  bin/lead-assign --no-progress $(DEMO_NOW) --reps samples/reps.csv --history samples/outcomes.csv \
+	  --state $(BUILD)/demo-assign.state -f tsv | cut -f 1,4,14,17,19,20 | head -n 13
+	@echo
+	@echo '== lead-assign --report fairness: how fair that split was =='
+	@bin/lead-assign $(DEMO_NOW) --report fairness --state $(BUILD)/demo-assign.state -f table
 
 unit: $(UNIT_BIN)
 check: all $(UNIT_BIN)

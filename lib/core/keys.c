@@ -37,6 +37,13 @@ static bool is_ascii_space(unsigned char c)
 /* A control character other than white space: never part of a usable key. */
 static bool is_control(unsigned char c) { return (c < 0x20 && !is_ascii_space(c)) || c == 0x7F; }
 
+/* A constant string with its length, so lists of them cost no strlen. */
+typedef struct word {
+    const char *s;
+    size_t len;
+} word;
+#define WORD(x) {x, sizeof x - 1}
+
 static bool has_prefix(const char *s, size_t n, const char *prefix)
 {
     size_t k = strlen(prefix);
@@ -49,15 +56,10 @@ static bool has_suffix(const char *s, size_t n, const char *suffix)
     return n >= k && memcmp(s + n - k, suffix, k) == 0;
 }
 
-static bool equals(const char *s, size_t n, const char *word)
-{
-    return n == strlen(word) && memcmp(s, word, n) == 0;
-}
-
-static bool in_list(const char *s, size_t n, const char *const *list, size_t count)
+static bool in_list(const char *s, size_t n, const word *list, size_t count)
 {
     for (size_t i = 0; i < count; i++)
-        if (equals(s, n, list[i]))
+        if (n == list[i].len && memcmp(s, list[i].s, n) == 0)
             return true;
     return false;
 }
@@ -74,25 +76,23 @@ static size_t fail(char *out, size_t cap)
 /* Legal forms, longest first.  Latin ones are spelt with letters only: the
  * matcher skips spaces, '.' and ',' in the text, so "coltd" covers "co.,ltd.",
  * "co.,ltd", "co.ltd", "co. ltd" and "co ltd", and "ltd" covers "ltd.". */
-typedef struct word {
-    const char *s;
-    size_t len;
-} word;
-#define WORD(x) {x, sizeof x - 1}
-
 static const word company_suffix[] = {
     WORD("股份有限公司"), WORD("有限责任公司"), WORD("集团有限公司"), WORD("有限公司"),
     WORD("集团"), WORD("公司"), WORD("coltd"), WORD("corp"), WORD("gmbh"), WORD("ltd"),
     WORD("inc"), WORD("llc"),
 };
 
-static const char *const company_placeholder[] = {
-    "个人", "无", "未知", "暂无", "test", "测试", "n/a", "null", "-",
+static const word company_placeholder[] = {
+    WORD("个人"), WORD("无"), WORD("未知"), WORD("暂无"), WORD("test"), WORD("测试"), WORD("n/a"), WORD("null"), WORD("-"),
 };
 
 /* Bracket pairs whose content is removed at the very start of a name. */
-static const char *const bracket_open[] = {"(", "[", "【"};
-static const char *const bracket_close[] = {")", "]", "】"};
+static const word bracket_open[] = {
+    WORD("("), WORD("["), WORD("【"),
+};
+static const word bracket_close[] = {
+    WORD(")"), WORD("]"), WORD("】"),
+};
 
 static bool is_skippable(unsigned char c) { return c == ' ' || c == '.' || c == ','; }
 
@@ -130,12 +130,12 @@ static size_t collapse_space(char *buf, size_t n)
 static size_t drop_leading_bracket(char *buf, size_t n)
 {
     for (size_t b = 0; b < sizeof bracket_open / sizeof bracket_open[0]; b++) {
-        size_t ko = strlen(bracket_open[b]);
-        size_t kc = strlen(bracket_close[b]);
-        if (!has_prefix(buf, n, bracket_open[b]))
+        size_t ko = bracket_open[b].len;
+        size_t kc = bracket_close[b].len;
+        if (n < ko || memcmp(buf, bracket_open[b].s, ko) != 0)
             continue;
         for (size_t i = ko; i + kc <= n; i++) {
-            if (memcmp(buf + i, bracket_close[b], kc) == 0) {
+            if (memcmp(buf + i, bracket_close[b].s, kc) == 0) {
                 size_t cut = i + kc;
                 while (cut < n && buf[cut] == ' ')
                     cut++;
@@ -274,7 +274,9 @@ static void collect_digits(const char *s, size_t n, digits *out)
 }
 
 /* Extension markers, as they look after folding. */
-static const char *const ext_marker[] = {"转", "分机", "ext", "x", "#", "-"};
+static const word ext_marker[] = {
+    WORD("转"), WORD("分机"), WORD("ext"), WORD("x"), WORD("#"), WORD("-"),
+};
 
 /* If text ends with an extension marker and 1-5 digits, the length of what
  * comes before the marker; else n. */
@@ -288,8 +290,9 @@ static size_t before_extension(const char *s, size_t n)
     while (i > 0 && (s[i - 1] == ' ' || s[i - 1] == ':' || s[i - 1] == '.'))
         i--;
     for (size_t m = 0; m < sizeof ext_marker / sizeof ext_marker[0]; m++)
-        if (has_suffix(s, i, ext_marker[m]))
-            return i - strlen(ext_marker[m]);
+        if (i >= ext_marker[m].len &&
+            memcmp(s + i - ext_marker[m].len, ext_marker[m].s, ext_marker[m].len) == 0)
+            return i - ext_marker[m].len;
     return n;
 }
 
@@ -349,7 +352,9 @@ static bool phone_shape(const digits *dg, const char **key, size_t *key_len, boo
     return false; /* no area code (7-8 digits), or not a Chinese number */
 }
 
-static const char *const phone_placeholder[] = {"12345678901", "13800138000"};
+static const word phone_placeholder[] = {
+    WORD("12345678901"), WORD("13800138000"),
+};
 
 size_t sop_key_phone(const char *s, size_t len, char *out, size_t cap)
 {
@@ -400,13 +405,12 @@ size_t sop_key_phone(const char *s, size_t len, char *out, size_t cap)
 
 /* --------------------------------------------------------------- email */
 
-static const char *const email_noreply[] = {
-    "noreply", "no-reply", "no_reply", "donotreply", "do-not-reply", "do_not_reply",
-    "test", "none", "null", "nobody", "xxx", "na", "n/a", "unknown",
+static const word email_noreply[] = {
+    WORD("noreply"), WORD("no-reply"), WORD("no_reply"), WORD("donotreply"), WORD("do-not-reply"), WORD("do_not_reply"), WORD("test"), WORD("none"), WORD("null"), WORD("nobody"), WORD("xxx"), WORD("na"), WORD("n/a"), WORD("unknown"),
 };
 
-static const char *const email_placeholder_domain[] = {
-    "example.com", "example.org", "example.net", "test.com", "none.com", "null.com", "xxx.com",
+static const word email_placeholder_domain[] = {
+    WORD("example.com"), WORD("example.org"), WORD("example.net"), WORD("test.com"), WORD("none.com"), WORD("null.com"), WORD("xxx.com"),
 };
 
 /* Characters that cannot appear in an address as people write it (quoted
