@@ -181,6 +181,7 @@ typedef struct sop_assign_counts {
 
 typedef struct sop_assign_day {
     int64_t day;                /* days since 1970-01-01 in the zone */
+    unsigned long pool_open;    /* hot leads left waiting in the pool */
     sop_assign_counts *counts;  /* per rep id of the state */
     double *online;             /* the rep's weight if online that day, else 0 */
 } sop_assign_day;

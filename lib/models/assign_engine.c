@@ -81,6 +81,7 @@ static void window_counts(sop_assign *a)
         const sop_assign_day *day = &st->days[d];
         if (day->day < first || day->day >= a->today)
             continue;
+        a->hot_total_before += day->pool_open; /* hot leads too, though nobody took them */
         for (size_t e = 0; e < st->ids.count; e++)
             a->hot_total_before += day->counts[e].hot;
         for (size_t i = 0; i < a->n; i++) {
@@ -91,6 +92,7 @@ static void window_counts(sop_assign *a)
         }
     }
     const sop_assign_day *today = &st->days[a->day];
+    a->hot_total_today += today->pool_open;
     for (size_t e = 0; e < st->ids.count; e++)
         a->hot_total_today += today->counts[e].hot;
     for (size_t i = 0; i < a->n; i++)
@@ -183,12 +185,12 @@ int sop_assign_new(sop_assign **out, const sop_assign_config *cfg, sop_reps *rep
     snprintf(days, sizeof days, "%g day%s", cfg->pool_days, cfg->pool_days == 1 ? "" : "s");
     snprintf(a->window_text, sizeof a->window_text, " in the last %s", days);
     snprintf(a->pool_rule, sizeof a->pool_rule,
-             " won more than %g%% of at least %lu closed deal%s in the last %s", 
+             " has won more than %g%% of at least %lu closed deal%s in the last %s",
              cfg->pool_min_rate * 100, cfg->pool_min_closed, cfg->pool_min_closed == 1 ? "" : "s",
              days);
     snprintf(a->pool_rule_short, sizeof a->pool_rule_short,
-             " who won more than %g%% of at least %lu", cfg->pool_min_rate * 100,
-             cfg->pool_min_closed);
+             " who won more than %g%% of at least %lu closed deal%s", cfg->pool_min_rate * 100,
+             cfg->pool_min_closed, cfg->pool_min_closed == 1 ? "" : "s");
     snprintf(a->share_rule, sizeof a->share_rule,
              " (%g%% of hot leads are kept for reps hired in the last %g days; they had ",
              cfg->new_hire_share * 100, cfg->new_hire_days);
@@ -555,6 +557,8 @@ static int decide(sop_assign *a, const sop_record *rec, double score, int64_t te
         *owner = lowest_hot_load(a, a->scratch_cover);
         if (*owner < 0) {
             *track = SOP_TRACK_POOL_OPEN;
+            a->st->days[a->day].pool_open++;
+            a->hot_total_today++;
             ok = ok && say(a, "hot lead (score ") && say_n(a, num, num_len) &&
                  say(a, ") waits in the pool: no online rep with capacity left") &&
                  (blank || fallback || say(a, " covering ")) &&

@@ -369,11 +369,12 @@ int sop_reps_history(sop_reps *reps, const char *path, const sop_assign_config *
             }
         }
         if (why[0]) {
-            if (++*bad <= 20 && diag && cli->verbosity >= 0)
+            /* reported under -q too: the run ends with 65 because of them */
+            if (++*bad <= 20 && diag)
                 fprintf(diag, "%s: %s:%ld: %s; row skipped\n", program, file, rec.line, why);
         }
     }
-    if (rc == 0 && *bad > 20 && diag && cli->verbosity >= 0)
+    if (rc == 0 && *bad > 20 && diag)
         fprintf(diag, "%s: %s: %lu more bad rows not shown\n", program, file, *bad - 20);
     sop_record_free(&rec);
     sop_strmap_free(&ids);

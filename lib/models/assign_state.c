@@ -104,7 +104,7 @@ sop_assign_day *sop_assign_state_day(sop_assign_state *st, int64_t day)
         st->day_cap = cap;
     }
     size_t n = st->id_cap ? st->id_cap : 1;
-    sop_assign_day fresh = {day, calloc(n, sizeof(sop_assign_counts)), calloc(n, sizeof(double))};
+    sop_assign_day fresh = {day, 0, calloc(n, sizeof(sop_assign_counts)), calloc(n, sizeof(double))};
     if (fresh.counts == NULL || fresh.online == NULL) {
         free(fresh.counts);
         free(fresh.online);
@@ -362,12 +362,13 @@ static int read_days(sop_assign_state *st, json_t *days, const reading *rd)
     int64_t last = INT64_MIN;
     json_array_foreach(days, i, v) {
         json_t *day = json_object_get(v, "day"), *online = json_object_get(v, "online"),
-               *counts = json_object_get(v, "counts");
+               *counts = json_object_get(v, "counts"), *open = json_object_get(v, "pool_open");
         int64_t n;
         if (!json_is_string(day) || !sop_parse_day(json_string_value(day), &n) ||
-            !json_is_object(online) || !json_is_object(counts) || json_object_size(v) != 3)
+            !json_is_object(online) || !json_is_object(counts) || (open && !whole(open, 1e15)) ||
+            json_object_size(v) != 3u + (open != NULL))
             return corrupt(rd, "days[%zu] is not {\"day\": \"YYYY-MM-DD\", \"online\", "
-                           "\"counts\"}", i);
+                           "\"counts\", \"pool_open\"}", i);
         if (n <= last)
             return corrupt(rd, "days[%zu]: %s is not after the day before it", i,
                            json_string_value(day));
@@ -375,6 +376,8 @@ static int read_days(sop_assign_state *st, json_t *days, const reading *rd)
         sop_assign_day *entry = sop_assign_state_day(st, n);
         if (entry == NULL)
             return sop_error_set(rd->err, SOP_EXIT_SOFTWARE, NULL, 0, "out of memory");
+        if (open)
+            entry->pool_open = (unsigned long)json_integer_value(open);
         const char *id;
         json_t *w;
         json_object_foreach(online, id, w) {
@@ -587,7 +590,13 @@ bool sop_assign_state_json(const sop_assign_state *st, const sop_tz *tz, int64_t
         char date[16];
         sop_format_day(day->day, date, sizeof date);
         ok = put_str(b, d ? ",\n    {\"day\": \"" : "\n    {\"day\": \"") && put_str(b, date) &&
-             put_str(b, "\",\n     \"online\": {");
+             put_str(b, "\",");
+        if (ok && day->pool_open) {
+            char open[48];
+            snprintf(open, sizeof open, " \"pool_open\": %lu,", day->pool_open);
+            ok = put_str(b, open);
+        }
+        ok = ok && put_str(b, "\n     \"online\": {");
         const char *sep = "";
         for (size_t e = 0; ok && e < st->ids.count; e++)
             if (day->online[e] > 0) {

@@ -231,6 +231,7 @@ static void fill_state(sop_assign_state *st)
     d->counts[b].n[SOP_TRACK_HOT_POOL] = 1;
     d->counts[b].tenths[SOP_TRACK_HOT_POOL] = 901;
     d->counts[b].hot = 1;
+    d->pool_open = 2;
     /* an earlier day added later goes before it */
     assert_non_null(sop_assign_state_day(st, 19990));
     assert_true(st->days[0].day == 19990 && st->days[1].day == 20000);
@@ -270,6 +271,8 @@ static void test_state_round_trip(void **state)
     char *a = state_text(&st), *b = state_text(&back);
     assert_string_equal(a, b);
     assert_non_null(strstr(a, "\"round_robin\": [3, 171.5]"));
+    assert_non_null(strstr(a, "\"pool_open\": 2,"));
+    assert_int_equal(back.days[1].pool_open, 2);
     free(a);
     free(b);
     unlink(path);
