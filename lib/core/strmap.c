@@ -32,9 +32,8 @@ void sop_strmap_init(sop_strmap *m)
 
 void sop_strmap_free(sop_strmap *m)
 {
-    for (size_t i = 0; i < m->count; i++)
-        free(m->keys[i]);
-    free(m->keys);
+    free(m->offs);
+    free(m->arena);
     free(m->lens);
     free(m->hashes);
     free(m->slots);
@@ -62,7 +61,7 @@ static long lookup(const sop_strmap *m, const char *key, size_t len, uint64_t h,
         if ((s & UINT64_C(0xFFFFFFFF00000000)) != tag)
             continue;
         size_t e = (size_t)(s & 0xFFFFFFFFu) - 1;
-        if (m->hashes[e] == h && m->lens[e] == len && memcmp(m->keys[e], key, len) == 0)
+        if (m->hashes[e] == h && m->lens[e] == len && memcmp(m->arena + m->offs[e], key, len) == 0)
             return (long)e;
     }
 }
@@ -105,11 +104,11 @@ static bool rehash(sop_strmap *m, size_t nslots)
 static bool grow_entries(sop_strmap *m)
 {
     size_t cap = m->cap ? m->cap * 2 : 16;
-    char **keys = realloc(m->keys, cap * sizeof *keys);
-    if (keys == NULL)
+    size_t *offs = realloc(m->offs, cap * sizeof *offs);
+    if (offs == NULL)
         return false;
-    m->keys = keys;
-    size_t *lens = realloc(m->lens, cap * sizeof *lens);
+    m->offs = offs;
+    uint32_t *lens = realloc(m->lens, cap * sizeof *lens);
     if (lens == NULL)
         return false;
     m->lens = lens;
@@ -136,16 +135,25 @@ long sop_strmap_put_hashed(sop_strmap *m, const char *key, size_t len, uint64_t 
     long found = lookup(m, key, len, h, &slot);
     if (found >= 0)
         return found;
-    if (m->count >= 0xFFFFFFFEu || (m->count == m->cap && !grow_entries(m)))
+    if (m->count >= 0xFFFFFFFEu || len >= 0xFFFFFFFFu ||
+        (m->count == m->cap && !grow_entries(m)))
         return -1;
-    char *copy = malloc(len + 1);
-    if (copy == NULL)
-        return -1;
-    memcpy(copy, key, len);
-    copy[len] = '\0';
+    if (m->used + len + 1 > m->arena_cap) {
+        size_t cap = m->arena_cap ? m->arena_cap : 4096;
+        while (cap < m->used + len + 1)
+            cap *= 2;
+        char *arena = realloc(m->arena, cap);
+        if (arena == NULL)
+            return -1;
+        m->arena = arena;
+        m->arena_cap = cap;
+    }
+    memcpy(m->arena + m->used, key, len);
+    m->arena[m->used + len] = '\0';
     size_t e = m->count++;
-    m->keys[e] = copy;
-    m->lens[e] = len;
+    m->offs[e] = m->used;
+    m->used += len + 1;
+    m->lens[e] = (uint32_t)len;
     m->hashes[e] = h;
     m->slots[slot] = slot_of(e, h);
     *added = true;
@@ -157,15 +165,17 @@ bool sop_strmap_filter(sop_strmap *m, const bool *keep, long *renumber)
     uint64_t *slots = NULL;
     if (m->nslots > 0 && (slots = calloc(m->nslots, sizeof *slots)) == NULL)
         return false;
-    size_t kept = 0;
+    /* the kept keys move down the arena, in order: a key never moves up */
+    size_t kept = 0, used = 0;
     for (size_t e = 0; e < m->count; e++) {
         if (!keep[e]) {
-            free(m->keys[e]);
             if (renumber)
                 renumber[e] = -1;
             continue;
         }
-        m->keys[kept] = m->keys[e];
+        memmove(m->arena + used, m->arena + m->offs[e], (size_t)m->lens[e] + 1);
+        m->offs[kept] = used;
+        used += (size_t)m->lens[e] + 1;
         m->lens[kept] = m->lens[e];
         m->hashes[kept] = m->hashes[e];
         if (renumber)
@@ -177,6 +187,7 @@ bool sop_strmap_filter(sop_strmap *m, const bool *keep, long *renumber)
         kept++;
     }
     m->count = kept;
+    m->used = used;
     free(m->slots);
     m->slots = slots;
     return true;

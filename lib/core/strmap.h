@@ -1,6 +1,7 @@
 /* strmap.h - a string -> index map (open addressing) whose entries keep
  * their insertion order, so whatever is written from it (a state file)
- * comes out the same every run.  The map owns copies of its keys. */
+ * comes out the same every run.  The map owns copies of its keys, one
+ * after another in one arena (no allocation per key). */
 #ifndef SOP_STRMAP_H
 #define SOP_STRMAP_H
 
@@ -11,9 +12,11 @@
 typedef struct sop_strmap {
     size_t count;      /* entries, numbered 0..count-1 in insertion order */
     size_t cap;        /* entry capacity */
-    char **keys;
-    size_t *lens;
+    size_t *offs;      /* per entry: where its key starts in the arena */
+    uint32_t *lens;
     uint64_t *hashes;
+    char *arena;       /* the keys, each NUL-terminated */
+    size_t used, arena_cap;
     uint64_t *slots;   /* the hash's top 32 bits, then entry number + 1; 0 = empty */
     size_t nslots;     /* a power of two */
 } sop_strmap;
@@ -33,9 +36,15 @@ long sop_strmap_find_hashed(const sop_strmap *m, const char *key, size_t len, ui
 long sop_strmap_put_hashed(sop_strmap *m, const char *key, size_t len, uint64_t hash,
                            bool *added);
 /* The entry number of key, added if new (*added says which); -1 when out
- * of memory. */
+ * of memory or the key is longer than 4 GiB. */
 long sop_strmap_put(sop_strmap *m, const char *key, size_t len, bool *added);
-static inline const char *sop_strmap_key(const sop_strmap *m, size_t i) { return m->keys[i]; }
+/* Entry i's key (NUL-terminated; valid until the next put or filter) and
+ * its length. */
+static inline const char *sop_strmap_key(const sop_strmap *m, size_t i)
+{
+    return m->arena + m->offs[i];
+}
+static inline size_t sop_strmap_len(const sop_strmap *m, size_t i) { return m->lens[i]; }
 /* Keeps only the entries with keep[i], in their order; the entry numbers
  * change: renumber[i] gets the new number or -1 (may be NULL).  False when
  * out of memory (the map is then unchanged). */

@@ -112,7 +112,7 @@ json_t *sop_assign_fairness(const sop_assign_state *st, const sop_reps *reps,
         const char *name = st->names[e];
         bool on_roster = false;
         for (size_t i = 0; reps && i < reps->count; i++)
-            if (strcmp(reps->items[i].id, st->ids.keys[e]) == 0) {
+            if (strcmp(reps->items[i].id, sop_strmap_key(&st->ids, e)) == 0) {
                 name = reps->items[i].name;
                 on_roster = true;
             }
@@ -123,7 +123,7 @@ json_t *sop_assign_fairness(const sop_assign_state *st, const sop_reps *reps,
             continue;
         json_t *row = json_object();
         ok = row && json_array_append_new(rows, row) == 0 &&
-             set(row, "rep_id", json_string(st->ids.keys[e])) &&
+             set(row, "rep_id", json_string(sop_strmap_key(&st->ids, e))) &&
              set(row, "rep_name", json_string(name ? name : "")) &&
              set(row, "days_online", json_integer((json_int_t)sum[e].days_online)) &&
              set(row, "assigned", json_integer((json_int_t)assigned));

@@ -563,7 +563,7 @@ static bool counts_empty(const sop_assign_counts *c)
 
 static bool put_id(sop_buf *b, const sop_assign_state *st, size_t e)
 {
-    return sop_buf_json_string(b, st->ids.keys[e], st->ids.lens[e]);
+    return sop_buf_json_string(b, sop_strmap_key(&st->ids, e), sop_strmap_len(&st->ids, e));
 }
 
 bool sop_assign_state_json(const sop_assign_state *st, const sop_tz *tz, int64_t now,
@@ -619,7 +619,8 @@ bool sop_assign_state_json(const sop_assign_state *st, const sop_tz *tz, int64_t
         char date[16];
         sop_format_day(st->account_day[a], date, sizeof date);
         ok = put_str(b, a ? ",\n    [" : "\n    [") &&
-             sop_buf_json_string(b, st->accounts.keys[a], st->accounts.lens[a]) &&
+             sop_buf_json_string(b, sop_strmap_key(&st->accounts, a),
+                                 sop_strmap_len(&st->accounts, a)) &&
              put_str(b, ", ") && put_id(b, st, (size_t)st->account_rep[a]) &&
              put_str(b, ", \"") && put_str(b, date) && put_str(b, "\"]");
     }
