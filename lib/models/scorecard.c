@@ -983,13 +983,19 @@ static const outcome *indicator_outcome(const sop_scorecard *sc, indicator *ind,
         if (v.len == (size_t)-1 && len >= sizeof stack / 18) {
             /* a long value: NFKC grows text at most 18-fold */
             size_t cap = len * 18 + 1;
-            folded = malloc(cap);
+            folded = calloc(cap + 64, 1); /* + the JIT's read-ahead, defined */
             v.len = folded ? sop_text_fold(s, len, folded, cap) : (size_t)-1;
             if (folded == NULL)
                 folded = stack;
         }
         v.fold_ok = v.len != (size_t)-1;
         v.folded = folded;
+        /* PCRE2's JIT may load a few bytes past the subject's end (they
+         * never change a match): let them be defined bytes */
+        if (v.fold_ok && folded == stack) {
+            size_t room = sizeof stack - v.len;
+            memset(stack + v.len, 0, room < 64 ? room : 64);
+        }
     }
     if (ind->needs_number)
         v.num_ok = sop_parse_number(s, len, &v.num);
