@@ -215,8 +215,10 @@ bool sop_assign_state_prune(sop_assign_state *st, int64_t first_day, int64_t rel
         free(st->days[keep_from].online);
         keep_from++;
     }
-    memmove(st->days, st->days + keep_from, (st->day_count - keep_from) * sizeof *st->days);
-    st->day_count -= keep_from;
+    if (keep_from > 0) {
+        memmove(st->days, st->days + keep_from, (st->day_count - keep_from) * sizeof *st->days);
+        st->day_count -= keep_from;
+    }
 
     size_t n = st->accounts.count;
     if (n == 0)

@@ -181,7 +181,9 @@ static void test_config(void **state)
     char *json = sop_assign_config_json(&cfg);
     assert_non_null(json);
     assert_int_equal(load_text(json, &back, &err), 0);
-    assert_memory_equal(&cfg, &back, sizeof cfg);
+    assert_true(cfg.hot_score == back.hot_score && cfg.pool_min_rate == back.pool_min_rate &&
+                cfg.owner_keys == back.owner_keys && cfg.max_accounts == back.max_accounts &&
+                strcmp(cfg.lead_column, back.lead_column) == 0 && cfg.region_match == back.region_match);
     free(json);
     /* a partial file keeps the other defaults */
     assert_int_equal(load_text("{\"hot_pool\": {\"min_closed\": 5}}", &cfg, &err), 0);
