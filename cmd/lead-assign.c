@@ -203,6 +203,6 @@ int main(int argc, char **argv)
         .on_option = on_option,
         .ctx = &m,
     };
-    const sop_program_hooks hooks = {load, config_json, model, alone, cleanup};
+    const sop_program_hooks hooks = {load, config_json, model, alone, cleanup, NULL};
     return sop_stream_main(&prog, &hooks, &m, argc, argv);
 }

@@ -10,7 +10,7 @@
 
 #include "error.h"
 
-enum { SOP_CFG_TEXT = 64 }; /* bytes of a text field, NUL included */
+enum { SOP_CFG_TEXT = 256 }; /* bytes of a text field, NUL included */
 
 typedef enum sop_cfg_type {
     SOP_CFG_NUMBER, /* double, min..max */

@@ -36,6 +36,8 @@ int sop_stream_main(const sop_program *prog, const sop_program_hooks *hooks, voi
                 rc = sop_stream_run(prog->name, &cli, &model, stderr, NULL, &err);
         }
     }
+    if (rc == 0 && hooks->findings)
+        rc = hooks->findings(ctx);
     /* a --strict stop or rejected records were reported record by record */
     if (rc != 0 && err.status != 0)
         sop_error_print(stderr, prog->name, &err);

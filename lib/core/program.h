@@ -24,6 +24,9 @@ typedef struct sop_program_hooks {
     int (*alone)(void *ctx, const sop_cli *cli, sop_error *err);
     /* Frees what load and model made (called whatever happened). */
     void (*cleanup)(void *ctx);
+    /* After a run that ended 0, or NULL: the exit status to end with (1
+     * for --fail-on findings). */
+    int (*findings)(void *ctx);
 } sop_program_hooks;
 
 /* Runs the program; returns its exit status.  `ctx` is passed to the hooks

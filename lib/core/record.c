@@ -1,5 +1,7 @@
 #include "record.h"
 
+#include "text.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -170,4 +172,15 @@ bool sop_record_split(sop_record *rec, const char *line, size_t len, char delim,
     *total = count;
     *longest = max_at;
     return true;
+}
+
+const char *sop_record_trimmed(const sop_record *rec, long col, size_t *len)
+{
+    if (col < 0) {
+        *len = 0;
+        return "";
+    }
+    const char *s = sop_record_text(rec, (size_t)col, len);
+    sop_text_trim(&s, len);
+    return s;
 }

@@ -80,4 +80,8 @@ static inline unsigned char sop_record_kind(const sop_record *rec, size_t index)
     return index < rec->count ? rec->values[index].kind : (unsigned char)SOP_ABSENT;
 }
 
+/* Value `col` (-1: none, "") trimmed of white space and U+3000, for
+ * models that read a field as people typed it. */
+const char *sop_record_trimmed(const sop_record *rec, long col, size_t *len);
+
 #endif

@@ -215,3 +215,102 @@ int sop_report_emit(const json_t *report, const sop_cli *cli, sop_error *err)
         fmt = isatty(STDOUT_FILENO) && cli->output == NULL ? SOP_FMT_TABLE : SOP_FMT_JSON;
     return sop_report_write(report, fmt, cli->output, cli->excel, err);
 }
+
+/* A cell of a row for the text formats: scalars as the report shows them,
+ * a list as its items joined by ';'. */
+static int cell_of(const json_t *v, sop_buf *b, sop_error *err)
+{
+    b->len = 0;
+    bool ok = true;
+    if (json_is_array(v)) {
+        size_t i;
+        json_t *item;
+        json_array_foreach(v, i, item) {
+            char text[256];
+            scalar_text(item, text, sizeof text);
+            ok = ok && (i == 0 || sop_buf_put(b, ";", 1)) && sop_buf_put(b, text, strlen(text));
+        }
+    } else if (json_is_string(v)) {
+        ok = sop_buf_put(b, json_string_value(v), json_string_length(v));
+    } else if (v != NULL && !json_is_null(v)) {
+        char text[256];
+        scalar_text(v, text, sizeof text);
+        ok = sop_buf_put(b, text, strlen(text));
+    }
+    if (!ok || !sop_buf_put(b, "", 1))
+        return sop_error_set(err, SOP_EXIT_SOFTWARE, NULL, 0, "out of memory");
+    b->len--;
+    return 0;
+}
+
+static int rows_text(sop_writer *w, const json_t *rows, sop_error *err)
+{
+    sop_schema cols;
+    sop_schema_init(&cols);
+    int rc = 0;
+    const char *key;
+    json_t *v;
+    json_object_foreach(json_array_get(rows, 0), key, v)
+        if (rc == 0)
+            rc = add_column(&cols, key, err);
+    if (rc == 0 && cols.count > 0)
+        rc = sop_writer_columns(w, &cols, NULL, err);
+    sop_record rec;
+    sop_record_init(&rec);
+    sop_buf cell = {0};
+    for (size_t i = 0; rc == 0 && i < json_array_size(rows); i++) {
+        sop_record_clear(&rec);
+        for (size_t c = 0; rc == 0 && c < cols.count; c++) {
+            rc = cell_of(json_object_get(json_array_get(rows, i), cols.names[c]), &cell, err);
+            if (rc == 0 && !sop_record_push(&rec, cell.data, cell.len, SOP_TEXT))
+                rc = sop_error_set(err, SOP_EXIT_SOFTWARE, NULL, 0, "out of memory");
+        }
+        if (rc == 0)
+            rc = sop_writer_record(w, &rec, NULL, err);
+    }
+    sop_buf_free(&cell);
+    sop_record_free(&rec);
+    sop_schema_free(&cols);
+    return rc;
+}
+
+int sop_rows_emit(const json_t *rows, const sop_cli *cli, enum sop_format fallback,
+                  sop_error *err)
+{
+    enum sop_format fmt = cli->out_format;
+    if (fmt == SOP_FMT_AUTO)
+        fmt = fallback;
+    if (fmt == SOP_FMT_AUTO)
+        fmt = isatty(STDOUT_FILENO) && cli->output == NULL ? SOP_FMT_TABLE : SOP_FMT_CSV;
+    sop_writer_opts opts = {.path = cli->output, .format = fmt, .excel = cli->excel,
+                            .safe_formulas = cli->safe_formulas};
+    bool as_text = fmt == SOP_FMT_JSON || fmt == SOP_FMT_JSONL;
+    if (as_text)
+        opts.format = SOP_FMT_CSV; /* the JSON, as text */
+    sop_writer *w;
+    int rc = sop_writer_open(&w, &opts, err);
+    if (rc != 0)
+        return rc;
+    if (fmt == SOP_FMT_JSONL) {
+        for (size_t i = 0; rc == 0 && i < json_array_size(rows); i++) {
+            char *line = json_dumps(json_array_get(rows, i),
+                                    JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6));
+            if (line == NULL)
+                rc = sop_error_set(err, SOP_EXIT_SOFTWARE, NULL, 0, "out of memory");
+            else if ((rc = sop_writer_text(w, line, strlen(line), err)) == 0)
+                rc = sop_writer_text(w, "\n", 1, err);
+            free(line);
+        }
+    } else if (fmt == SOP_FMT_JSON) {
+        char *text = json_dumps(rows, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6));
+        if (text == NULL)
+            rc = sop_error_set(err, SOP_EXIT_SOFTWARE, NULL, 0, "out of memory");
+        else if ((rc = sop_writer_text(w, text, strlen(text), err)) == 0)
+            rc = sop_writer_text(w, "\n", 1, err);
+        free(text);
+    } else if (json_array_size(rows) > 0) {
+        rc = rows_text(w, rows, err);
+    }
+    int crc = sop_writer_close(w, rc == 0, err);
+    return rc != 0 ? rc : crc;
+}

@@ -20,4 +20,11 @@ int sop_report_write(const json_t *report, enum sop_format format, const char *p
  * else JSON. */
 int sop_report_emit(const json_t *report, const sop_cli *cli, sop_error *err);
 
+/* A list of rows (a JSON array of objects with the same keys) as a table:
+ * csv/tsv/table/md with the first row's keys as columns (a list value as
+ * its items joined by ';'), jsonl one object a line, json the array.
+ * Without -f: fallback, or a table on a terminal when fallback is AUTO. */
+int sop_rows_emit(const json_t *rows, const sop_cli *cli, enum sop_format fallback,
+                  sop_error *err);
+
 #endif

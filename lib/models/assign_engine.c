@@ -250,17 +250,6 @@ static sop_assign_counts *today_counts(const sop_assign *a, size_t rep)
     return &a->st->days[a->day].counts[a->id[rep]];
 }
 
-static const char *field(const sop_record *rec, long col, size_t *len)
-{
-    if (col < 0) {
-        *len = 0;
-        return "";
-    }
-    const char *s = sop_record_text(rec, (size_t)col, len);
-    sop_text_trim(&s, len);
-    return s;
-}
-
 static bool region_match(const sop_rep *r, const char *city)
 {
     if (r->region_count == 0)
@@ -373,7 +362,7 @@ static void read_keys(const sop_assign *a, const sop_record *rec, lead_keys *key
         if (a->col_key[k] < 0)
             continue;
         size_t len;
-        const char *s = field(rec, a->col_key[k], &len);
+        const char *s = sop_record_trimmed(rec, a->col_key[k], &len);
         size_t prefix = strlen(key_prefix[k]);
         memcpy(keys->text[k], key_prefix[k], prefix);
         char *out = keys->text[k] + prefix;
@@ -494,7 +483,7 @@ static int decide(sop_assign *a, const sop_record *rec, double score, int64_t te
     bool blank = true;
     const bool *cover = NULL;
     if (a->col_region >= 0) {
-        city = field(rec, a->col_region, &city_len);
+        city = sop_record_trimmed(rec, a->col_region, &city_len);
         cover = coverage(a, city, city_len, &blank);
     }
     /* who may take it: every rep with capacity, or those covering its city */
@@ -614,12 +603,12 @@ static int record(void *ctx, sop_record *rec, sop_record *extra, sop_error *err)
 {
     sop_assign *a = ctx;
     size_t id_len, score_len;
-    const char *id = field(rec, a->col_id, &id_len);
+    const char *id = sop_record_trimmed(rec, a->col_id, &id_len);
     if (id_len == 0 || sop_value_missing(NULL, id, id_len)) {
         sop_error_set(err, 0, NULL, 0, "no lead_id");
         return SOP_STREAM_REJECT;
     }
-    const char *score_text = field(rec, a->col_score, &score_len);
+    const char *score_text = sop_record_trimmed(rec, a->col_score, &score_len);
     double score;
     if (!sop_parse_number(score_text, score_len, &score) || !(score >= 0 && score <= 100)) {
         if (score_len == 0)
@@ -634,7 +623,7 @@ static int record(void *ctx, sop_record *rec, sop_record *extra, sop_error *err)
     read_keys(a, rec, &keys);
     enum sop_track track;
     size_t given_len;
-    const char *given = field(rec, a->out.existing[OUT_OWNER], &given_len);
+    const char *given = sop_record_trimmed(rec, a->out.existing[OUT_OWNER], &given_len);
     if (given_len > 0 && !sop_value_missing(NULL, given, given_len)) {
         track = SOP_TRACK_KEPT;
         int rc = keep_given(a, &keys, given, given_len, rec, extra, err);

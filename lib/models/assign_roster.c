@@ -60,17 +60,6 @@ static long column(const sop_schema *schema, const char *name, bool required, co
     return col;
 }
 
-static const char *text_at(const sop_record *rec, long col, size_t *len)
-{
-    if (col < 0) {
-        *len = 0;
-        return "";
-    }
-    const char *s = sop_record_text(rec, (size_t)col, len);
-    sop_text_trim(&s, len);
-    return s;
-}
-
 static bool parse_status(const char *s, size_t len, enum sop_rep_status *out)
 {
     static const struct {
@@ -185,27 +174,27 @@ static int read_rep(sop_rep *rep, const sop_record *rec, const long *col, const 
 {
     long line = rec->line;
     size_t len;
-    const char *s = text_at(rec, col[0], &len);
+    const char *s = sop_record_trimmed(rec, col[0], &len);
     if (len == 0)
         return sop_error_set(err, SOP_EXIT_DATAERR, file, line, "empty rep_id");
     if ((rep->id = strndup(s, len)) == NULL)
         return sop_error_set(err, SOP_EXIT_SOFTWARE, NULL, 0, "out of memory");
-    s = text_at(rec, col[1], &len);
+    s = sop_record_trimmed(rec, col[1], &len);
     if ((rep->name = strndup(s, len)) == NULL)
         return sop_error_set(err, SOP_EXIT_SOFTWARE, NULL, 0, "out of memory");
-    s = text_at(rec, col[2], &len);
+    s = sop_record_trimmed(rec, col[2], &len);
     if (!parse_status(s, len, &rep->status))
         return sop_error_set(err, SOP_EXIT_DATAERR, file, line,
                              "rep %s: status \"%.*s\" is not online, offline or leave "
                              "(在线, 离线, 请假)", rep->id, (int)(len > 60 ? 60 : len), s);
-    s = text_at(rec, col[3], &len);
+    s = sop_record_trimmed(rec, col[3], &len);
     rep->weight = 1;
     if (!sop_value_missing(NULL, s, len) &&
         (!sop_parse_number(s, len, &rep->weight) || !(rep->weight > 0) || rep->weight > 1e6))
         return sop_error_set(err, SOP_EXIT_DATAERR, file, line,
                              "rep %s: weight \"%.*s\" is not a number above 0", rep->id,
                              (int)(len > 60 ? 60 : len), s);
-    s = text_at(rec, col[4], &len);
+    s = sop_record_trimmed(rec, col[4], &len);
     rep->capacity = -1;
     double cap;
     if (!sop_value_missing(NULL, s, len)) {
@@ -215,7 +204,7 @@ static int read_rep(sop_rep *rep, const sop_record *rec, const long *col, const 
                                  "day", rep->id, (int)(len > 60 ? 60 : len), s);
         rep->capacity = (long)cap;
     }
-    s = text_at(rec, col[5], &len);
+    s = sop_record_trimmed(rec, col[5], &len);
     if (!sop_value_missing(NULL, s, len)) {
         if (!sop_parse_time(s, len, &cli->tz, true, &rep->hired_at))
             return sop_error_set(err, SOP_EXIT_DATAERR, file, line,
@@ -223,7 +212,7 @@ static int read_rep(sop_rep *rep, const sop_record *rec, const long *col, const 
                                  (int)(len > 60 ? 60 : len), s);
         rep->has_hired = true;
     }
-    s = text_at(rec, col[6], &len);
+    s = sop_record_trimmed(rec, col[6], &len);
     rep->line = line;
     return parse_regions(rep, s, len, file, line, err);
 }
@@ -344,17 +333,17 @@ int sop_reps_history(sop_reps *reps, const char *path, const sop_assign_config *
         if (got == SOP_READ_BAD) {
             snprintf(why, sizeof why, "%s", sop_reader_bad_reason(r));
         } else {
-            s = text_at(&rec, col_rep, &len);
+            s = sop_record_trimmed(&rec, col_rep, &len);
             long rep = sop_strmap_find(&ids, s, len);
             if (rep < 0)
                 continue; /* someone no longer on the roster */
-            s = text_at(&rec, col_outcome, &len);
+            s = sop_record_trimmed(&rec, col_outcome, &len);
             if (sop_value_missing(NULL, s, len))
                 continue; /* not closed yet */
             int won = sop_label_read(&outcome_rule, s, len);
             int64_t at;
             size_t at_len;
-            const char *at_s = text_at(&rec, col_at, &at_len);
+            const char *at_s = sop_record_trimmed(&rec, col_at, &at_len);
             if (won < 0)
                 snprintf(why, sizeof why, "outcome \"%.*s\" is not won or lost",
                          (int)(len > 40 ? 40 : len), s);
