@@ -599,13 +599,65 @@ static int64_t floor_div(int64_t a, int64_t b)
 /* ------------------------------------------------------------ time zones */
 
 /* Offset of the named zone (process TZ) at an instant. */
-static long zone_offset_at(int64_t instant)
+static long libc_offset_at(int64_t instant)
 {
     time_t t = (time_t)instant;
     struct tm tm;
     if (!localtime_r(&t, &tm))
         return 0;
     return tm.tm_gmtoff;
+}
+
+#define SPAN_FIRST INT64_C(-2208988800) /* 1900-01-01 UTC */
+#define SPAN_LAST INT64_C(4102444800)   /* 2100-01-01 UTC */
+#define SPAN_STEP (7 * SECS_PER_DAY)    /* zones change offset at most once a week */
+
+static long zone_offset_at(const sop_tz *tz, int64_t instant)
+{
+    if (tz->spans == 0 || instant < SPAN_FIRST || instant >= SPAN_LAST)
+        return libc_offset_at(instant);
+    size_t lo = 0, hi = tz->spans; /* the last span starting at or before instant */
+    while (hi - lo > 1) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (tz->span_from[mid] <= instant)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    return tz->span_off[lo];
+}
+
+/* The offsets of the zone now in TZ, week by week, each change found to
+ * the second by bisection.  Too many changes: spans stays 0. */
+static void zone_spans(sop_tz *tz)
+{
+    tz->spans = 0;
+    long off = libc_offset_at(SPAN_FIRST);
+    tz->span_from[0] = SPAN_FIRST;
+    tz->span_off[0] = off;
+    size_t n = 1;
+    for (int64_t t = SPAN_FIRST + SPAN_STEP; t < SPAN_LAST + SPAN_STEP; t += SPAN_STEP) {
+        long now = libc_offset_at(t);
+        if (now == off)
+            continue;
+        int64_t lo = t - SPAN_STEP, hi = t; /* offset at lo is off, at hi is now */
+        while (hi - lo > 1) {
+            int64_t mid = lo + (hi - lo) / 2;
+            if (libc_offset_at(mid) == off)
+                lo = mid;
+            else
+                hi = mid;
+        }
+        if (n == SOP_TZ_SPANS)
+            return;
+        tz->span_from[n] = hi;
+        tz->span_off[n] = libc_offset_at(hi);
+        off = tz->span_off[n];
+        n++;
+        if (off != now) /* two changes within a step: not what the table assumes */
+            return;
+    }
+    tz->spans = n;
 }
 
 /* A small parser over normalised time text (ASCII plus the CJK markers
@@ -736,7 +788,10 @@ static bool tz_from_spec(sop_tz *tz, const char *spec)
     if (setenv("TZ", spec, 1) != 0)
         return false;
     tzset();
-    return tz_set(tz, false, 0, spec);
+    if (!tz_set(tz, false, 0, spec))
+        return false;
+    zone_spans(tz);
+    return true;
 }
 
 bool sop_tz_init(sop_tz *tz, const char *spec)
@@ -772,19 +827,19 @@ long sop_tz_offset_for_local(const sop_tz *tz, int64_t local_as_utc_seconds)
     int64_t local = local_as_utc_seconds;
     if (local > INSTANT_LIMIT || local < -INSTANT_LIMIT)
         return 0;
-    long before = zone_offset_at(local - SECS_PER_DAY);
-    long after = zone_offset_at(local + SECS_PER_DAY);
-    bool before_fits = zone_offset_at(local - before) == before;
+    long before = zone_offset_at(tz, local - SECS_PER_DAY);
+    long after = zone_offset_at(tz, local + SECS_PER_DAY);
+    bool before_fits = zone_offset_at(tz, local - before) == before;
     if (before == after) {
         if (before_fits)
             return before;
         /* two changes within the window: settle by iteration */
-        long off = zone_offset_at(local - before);
-        return zone_offset_at(local - off) == off ? off : before;
+        long off = zone_offset_at(tz, local - before);
+        return zone_offset_at(tz, local - off) == off ? off : before;
     }
     if (before_fits)
         return before;
-    if (zone_offset_at(local - after) == after)
+    if (zone_offset_at(tz, local - after) == after)
         return after;
     return before;
 }
@@ -963,7 +1018,7 @@ bool sop_parse_time(const char *s, size_t len, const sop_tz *tz, bool allow_seri
     static const int64_t last = 253402300799;  /* 9999-12-31T23:59:59 */
     long shown = 0;
     if (tz)
-        shown = tz->fixed ? tz->offset_sec : zone_offset_at(epoch);
+        shown = tz->fixed ? tz->offset_sec : zone_offset_at(tz, epoch);
     if (epoch + shown < first || epoch + shown > last)
         return false;
     *out_epoch = epoch;
@@ -981,7 +1036,7 @@ static int64_t local_seconds(int64_t epoch, const sop_tz *tz, long *off)
         epoch = -INSTANT_LIMIT;
     *off = 0;
     if (tz)
-        *off = tz->fixed ? tz->offset_sec : zone_offset_at(epoch);
+        *off = tz->fixed ? tz->offset_sec : zone_offset_at(tz, epoch);
     if (*off > SECS_PER_DAY || *off < -SECS_PER_DAY)
         *off = 0;
     return epoch + *off;

@@ -39,10 +39,19 @@ bool sop_parse_bool(const char *s, size_t len, bool *out);
  * C library. Named zones need the process TZ to have been set to that zone
  * (sop_tz_init does this once at start-up; it is process configuration, set
  * by the program before any record is read, never changed afterwards). */
+enum { SOP_TZ_SPANS = 1024 };
 typedef struct sop_tz {
     bool fixed;            /* true: offset_sec applies to every instant */
     long offset_sec;       /* east of UTC */
     char name[64];         /* as given, for messages */
+    /* A named zone's offsets from 1900 to 2100, found once at start-up:
+     * span i starts at span_from[i] with offset span_off[i].  Asking the
+     * C library for every timestamp cost a quarter of a run (glibc parses
+     * the zone's rule string again for each instant after its last
+     * transition).  spans 0: not known, the C library answers. */
+    size_t spans;
+    int64_t span_from[SOP_TZ_SPANS];
+    long span_off[SOP_TZ_SPANS];
 } sop_tz;
 
 /* Parses "+08:00", "+0800", "-05", "UTC", "Z", or an IANA name such as

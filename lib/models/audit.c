@@ -274,7 +274,7 @@ typedef struct rep_info {
     long supervisor;      /* rep index, -1: none */
     char *supervisor_id;  /* as written (may not be a rep of the file) */
     bool listed;          /* in --reps */
-    unsigned long activities, complete;
+    unsigned long activities, complete, customers;
 } rep_info;
 
 typedef struct cell {
@@ -291,6 +291,7 @@ typedef struct lead_info {
     char *last_id;         /* activity_id of the last activity (ties) */
     long last_rep;
     long last_deal;
+    long worked_by[2];     /* the first reps who worked the lead (more: in a->pairs) */
     bool has_step, done, closed;
     int64_t due;           /* INT64_MIN: none */
     char *step;
@@ -399,7 +400,7 @@ static long lead_index(sop_audit *a, const char *id, size_t len, bool *added)
         return -1;
     if (*added) {
         lead_info *l = &a->lead[e];
-        l->owner = l->last_rep = l->last_deal = -1;
+        l->owner = l->last_rep = l->last_deal = l->worked_by[0] = l->worked_by[1] = -1;
         l->start = l->last_at = l->due = INT64_MIN;
         l->first_call = INT64_MAX;
     }
@@ -765,7 +766,8 @@ static int record(void *ctx, sop_record *rec, sop_record *extra, sop_error *err)
     if (a->opts.reps_path && (rep < 0 || !a->rep[rep].listed))
         return reject(err, "rep %.*s is not in %s", SHOW(rep_len), rep_id,
                       sop_display_name(a->opts.reps_path));
-    long lead = sop_strmap_find(&a->leads, lead_id, lead_len);
+    uint64_t lead_hash = sop_strmap_hash(lead_id, lead_len);
+    long lead = sop_strmap_find_hashed(&a->leads, lead_id, lead_len, lead_hash);
     if (a->opts.leads_path && lead < 0)
         return reject(err, "lead %.*s is not in %s", SHOW(lead_len), lead_id,
                       sop_display_name(a->opts.leads_path));
@@ -808,11 +810,22 @@ static int record(void *ctx, sop_record *rec, sop_record *extra, sop_error *err)
             c->done += done;
         }
     }
-    /* customers touched: one (rep, lead) pair each */
-    uint32_t pair[2] = {(uint32_t)rep, (uint32_t)lead};
-    if (sop_strmap_put(&a->pairs, (const char *)pair, sizeof pair, &added) < 0)
-        return oom(err);
+    /* customers touched: a lead counts once for each rep who worked it
+     * (nearly always one or two; beyond, a map of the pairs) */
     lead_info *l = &a->lead[lead];
+    if (l->worked_by[0] != rep && l->worked_by[1] != rep) {
+        added = true;
+        if (l->worked_by[0] < 0)
+            l->worked_by[0] = rep;
+        else if (l->worked_by[1] < 0)
+            l->worked_by[1] = rep;
+        else {
+            uint32_t pair[2] = {(uint32_t)rep, (uint32_t)lead};
+            if (sop_strmap_put(&a->pairs, (const char *)pair, sizeof pair, &added) < 0)
+                return oom(err);
+        }
+        a->rep[rep].customers += added;
+    }
     if (closing)
         l->closed = true;
     if (words_find(&a->first_actions, action) >= 0 && l->start != INT64_MIN && at >= l->start &&
@@ -954,14 +967,17 @@ static int lead_todos(sop_audit *a)
 }
 
 typedef struct stage_entry {
+    long rep;
     int64_t entered;
     double days;
     long deal;
 } stage_entry;
 
-static int by_entered(const void *x, const void *y)
+static int by_rep_entered(const void *x, const void *y)
 {
     const stage_entry *p = x, *q = y;
+    if (p->rep != q->rep)
+        return p->rep < q->rep ? -1 : 1;
     if (p->entered != q->entered)
         return p->entered < q->entered ? -1 : 1;
     return p->deal < q->deal ? -1 : p->deal > q->deal;
@@ -980,6 +996,27 @@ static double stage_days(const sop_audit *a, const deal_info *d, size_t s)
     return (double)(end - d->first[s]) / 86400.0;
 }
 
+/* One to-do for a run of deals over the deadline, naming them. */
+static int review_todo(sop_audit *a, size_t s, double limit, const stage_entry *run, size_t n)
+{
+    char reason[768];
+    const char *rep = rep_name(a, run[0].rep);
+    size_t k = (size_t)snprintf(reason, sizeof reason,
+                                "%s went over the %g-day %s deadline on %zu deals in a row (",
+                                rep, limit, a->stages.word[s], n);
+    for (size_t j = 0; j < n && k < sizeof reason - 64; j++)
+        k += (size_t)snprintf(reason + k, sizeof reason - k, "%s%s %.1f d", j ? ", " : "",
+                              sop_strmap_key(&a->deals, (size_t)run[j].deal), run[j].days);
+    if (k < sizeof reason)
+        snprintf(reason + k, sizeof reason - k, "): review the %s stage with %s",
+                 a->stages.word[s], rep);
+    const stage_entry *last = &run[n - 1];
+    int64_t due = last->entered + (int64_t)llround(limit * 86400.0);
+    return add_todo(a, T_STAGE_REVIEW, -1, last->deal, last->rep, due, a->now, reason);
+}
+
+/* Per stage with a deadline: each rep's deals in the order they entered
+ * the stage; a run of `streak` or more over the deadline is a to-do. */
 static int stage_reviews(sop_audit *a)
 {
     const sop_audit_config *cfg = a->cfg;
@@ -991,44 +1028,23 @@ static int stage_reviews(sop_audit *a)
         if (a->deadline_of[s] < 0)
             continue;
         double limit = cfg->stage_days[a->deadline_of[s]];
-        for (size_t r = 0; rc == 0 && r < a->reps.count; r++) {
-            size_t n = 0;
-            for (size_t e = 0; e < a->deals.count; e++) {
-                const deal_info *d = &a->deal[e];
-                if (d->rep[s] != (long)r || d->first[s] == INT64_MAX)
-                    continue;
-                list[n++] = (stage_entry){d->first[s], stage_days(a, d, s), (long)e};
+        size_t n = 0;
+        for (size_t e = 0; e < a->deals.count; e++) {
+            const deal_info *d = &a->deal[e];
+            if (d->rep[s] >= 0 && d->first[s] != INT64_MAX)
+                list[n++] = (stage_entry){d->rep[s], d->first[s], stage_days(a, d, s), (long)e};
+        }
+        qsort(list, n, sizeof *list, by_rep_entered);
+        size_t run = 0;
+        for (size_t i = 0; rc == 0 && i <= n; i++) {
+            bool same_rep = i < n && run > 0 && list[i].rep == list[i - 1].rep;
+            if (i < n && list[i].days > limit && (run == 0 || same_rep)) {
+                run++;
+                continue;
             }
-            qsort(list, n, sizeof *list, by_entered);
-            size_t run = 0;
-            for (size_t i = 0; rc == 0 && i <= n; i++) {
-                if (i < n && list[i].days > limit) {
-                    run++;
-                    continue;
-                }
-                if (run >= cfg->streak) {
-                    /* one to-do for the run, naming its deals */
-                    char reason[768];
-                    size_t k = (size_t)snprintf(reason, sizeof reason,
-                                                "%s went over the %g-day %s deadline on %zu "
-                                                "deals in a row (",
-                                                rep_name(a, (long)r), limit, a->stages.word[s],
-                                                run);
-                    for (size_t j = i - run; j < i && k < sizeof reason - 64; j++)
-                        k += (size_t)snprintf(reason + k, sizeof reason - k, "%s%s %.1f d",
-                                              j > i - run ? ", " : "",
-                                              sop_strmap_key(&a->deals, (size_t)list[j].deal),
-                                              list[j].days);
-                    snprintf(reason + k, sizeof reason - k, "): review the %s stage with %s",
-                             a->stages.word[s], rep_name(a, (long)r));
-                    const stage_entry *last = &list[i - 1];
-                    int64_t due = last->entered + (int64_t)llround(limit * 86400.0);
-                    if (add_todo(a, T_STAGE_REVIEW, -1, last->deal, (long)r, due, a->now,
-                                 reason))
-                        rc = -1;
-                }
-                run = 0;
-            }
+            if (run >= cfg->streak)
+                rc = review_todo(a, s, limit, list + i - run, run);
+            run = i < n && list[i].days > limit ? 1 : 0; /* a new rep's run starts here */
         }
     }
     free(list);
@@ -1288,15 +1304,9 @@ static json_t *coaching_rows(const sop_audit *a)
 static json_t *summary_rows(const sop_audit *a)
 {
     size_t n = a->reps.count ? a->reps.count : 1;
-    unsigned long *customers = calloc(n, sizeof *customers), *overdue = calloc(n, sizeof *overdue),
-                  *sla = calloc(n, sizeof *sla);
+    unsigned long *overdue = calloc(n, sizeof *overdue), *sla = calloc(n, sizeof *sla);
     json_t *rows = json_array();
-    bool ok = customers && overdue && sla && rows;
-    for (size_t i = 0; ok && i < a->pairs.count; i++) {
-        uint32_t pair[2];
-        memcpy(pair, sop_strmap_key(&a->pairs, i), sizeof pair);
-        customers[pair[0]]++;
-    }
+    bool ok = overdue && sla && rows;
     for (size_t t = 0; ok && t < a->todo_count; t++) {
         const todo *td = &a->todos[t];
         if (td->rep < 0)
@@ -1314,18 +1324,17 @@ static json_t *summary_rows(const sop_audit *a)
         ok = row && json_array_append_new(rows, row) == 0 &&
              set(row, "rep_id", json_string(rep_name(a, (long)r))) &&
              set(row, "team", json_string(team_name(a, (long)r))) &&
-             set(row, "customers", json_integer((json_int_t)customers[r])) &&
+             set(row, "customers", json_integer((json_int_t)ri->customers)) &&
              set(row, "activities", json_integer((json_int_t)ri->activities)) &&
              set(row, "nodes_per_customer",
-                 customers[r] ? rounded((double)ri->activities / (double)customers[r], 0.01)
-                              : json_null()) &&
+                 ri->customers ? rounded((double)ri->activities / (double)ri->customers, 0.01)
+                               : json_null()) &&
              set(row, "completeness",
                  ri->activities ? rounded((double)ri->complete / (double)ri->activities, 0.001)
                                 : json_null()) &&
              set(row, "overdue", json_integer((json_int_t)overdue[r])) &&
              set(row, "sla_breaches", json_integer((json_int_t)sla[r]));
     }
-    free(customers);
     free(overdue);
     free(sla);
     if (!ok) {
