@@ -243,7 +243,8 @@ static int cell_of(const json_t *v, sop_buf *b, sop_error *err)
     return 0;
 }
 
-static int rows_text(sop_writer *w, const json_t *rows, sop_error *err)
+static int rows_text(sop_writer *w, const json_t *rows, const char *const *columns,
+                     sop_error *err)
 {
     sop_schema cols;
     sop_schema_init(&cols);
@@ -253,6 +254,8 @@ static int rows_text(sop_writer *w, const json_t *rows, sop_error *err)
     json_object_foreach(json_array_get(rows, 0), key, v)
         if (rc == 0)
             rc = add_column(&cols, key, err);
+    for (size_t i = 0; json_array_size(rows) == 0 && columns && columns[i] && rc == 0; i++)
+        rc = add_column(&cols, columns[i], err);
     if (rc == 0 && cols.count > 0)
         rc = sop_writer_columns(w, &cols, NULL, err);
     sop_record rec;
@@ -274,8 +277,8 @@ static int rows_text(sop_writer *w, const json_t *rows, sop_error *err)
     return rc;
 }
 
-int sop_rows_emit(const json_t *rows, const sop_cli *cli, enum sop_format fallback,
-                  sop_error *err)
+int sop_rows_emit(const json_t *rows, const char *const *columns, const sop_cli *cli,
+                  enum sop_format fallback, sop_error *err)
 {
     enum sop_format fmt = cli->out_format;
     if (fmt == SOP_FMT_AUTO)
@@ -308,8 +311,8 @@ int sop_rows_emit(const json_t *rows, const sop_cli *cli, enum sop_format fallba
         else if ((rc = sop_writer_text(w, text, strlen(text), err)) == 0)
             rc = sop_writer_text(w, "\n", 1, err);
         free(text);
-    } else if (json_array_size(rows) > 0) {
-        rc = rows_text(w, rows, err);
+    } else if (json_array_size(rows) > 0 || columns) {
+        rc = rows_text(w, rows, columns, err);
     }
     int crc = sop_writer_close(w, rc == 0, err);
     return rc != 0 ? rc : crc;

@@ -22,9 +22,10 @@ int sop_report_emit(const json_t *report, const sop_cli *cli, sop_error *err);
 
 /* A list of rows (a JSON array of objects with the same keys) as a table:
  * csv/tsv/table/md with the first row's keys as columns (a list value as
- * its items joined by ';'), jsonl one object a line, json the array.
+ * its items joined by ';'; with no rows, `columns` (NULL-terminated, may be
+ * NULL) give the header), jsonl one object a line, json the array.
  * Without -f: fallback, or a table on a terminal when fallback is AUTO. */
-int sop_rows_emit(const json_t *rows, const sop_cli *cli, enum sop_format fallback,
-                  sop_error *err);
+int sop_rows_emit(const json_t *rows, const char *const *columns, const sop_cli *cli,
+                  enum sop_format fallback, sop_error *err);
 
 #endif

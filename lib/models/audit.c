@@ -43,6 +43,7 @@ static const sop_cfg_field config_fields[] = {
     {"stage_days.quote", SOP_CFG_NUMBER, AT(stage_days[4]), 0, 3660, NULL},
     {"stage_days.negotiation", SOP_CFG_NUMBER, AT(stage_days[5]), 0, 3660, NULL},
     {"stage_review.streak", SOP_CFG_COUNT, AT(streak), 1, 1000, NULL},
+    {"stage_review.window_days", SOP_CFG_NUMBER, AT(review_days), 1, 36600, NULL},
     {"coaching.time_stage", SOP_CFG_STRING, AT(coach_time_stage), 0, 0, NULL},
     {"coaching.time_above_team", SOP_CFG_NUMBER, AT(coach_time_above), 0, 1000, NULL},
     {"coaching.completion_stage", SOP_CFG_STRING, AT(coach_done_stage), 0, 0, NULL},
@@ -73,6 +74,7 @@ void sop_audit_config_default(sop_audit_config *cfg)
     static const double days[SOP_AUDIT_DEADLINES] = {14, 14, 7, 14, 7, 21};
     memcpy(cfg->stage_days, days, sizeof days);
     cfg->streak = 3;
+    cfg->review_days = 30;
     snprintf(cfg->coach_time_stage, sizeof cfg->coach_time_stage, "need_discovery");
     cfg->coach_time_above = 2.0;
     snprintf(cfg->coach_done_stage, sizeof cfg->coach_done_stage, "solution_match");
@@ -146,6 +148,43 @@ static bool words_in(const words *w, const char *s)
             return true;
     return false;
 }
+
+/* ---- action and stage names ---------------------------------------------- */
+
+/* Chinese CRM exports name actions and stages in Chinese: these map onto
+ * the canonical names (salesops-formats(5)); folded text in, canonical or
+ * the text itself out. */
+static const struct value_alias {
+    const char *from, *to;
+} action_aliases[] = {
+    {"电话", "call"}, {"打电话", "call"}, {"电话沟通", "call"}, {"致电", "call"},
+    {"拜访", "visit"}, {"上门拜访", "visit"}, {"面访", "visit"}, {"微信", "wechat"},
+    {"邮件", "email"}, {"电子邮件", "email"}, {"演示", "demo"}, {"产品演示", "demo"},
+    {"方案", "proposal"}, {"提交方案", "proposal"}, {"报价", "quote"}, {"合同", "contract"},
+    {"签约", "contract"}, {"phone", "call"}, {"phone call", "call"}, {"meeting", "visit"},
+    {"e-mail", "email"},
+}, stage_aliases[] = {
+    {"需求挖掘", "need_discovery"}, {"需求确认", "need_discovery"}, {"需求调研", "need_discovery"},
+    {"need discovery", "need_discovery"}, {"方案匹配", "solution_match"},
+    {"方案沟通", "solution_match"}, {"solution match", "solution_match"},
+    {"方案演示", "demo"}, {"产品演示", "demo"}, {"演示", "demo"}, {"异议处理", "objection"},
+    {"异议", "objection"}, {"报价", "quote"}, {"商务谈判", "negotiation"}, {"谈判", "negotiation"},
+    {"成交", "close"}, {"签约", "close"}, {"赢单", "won"}, {"输单", "lost"}, {"丢单", "lost"},
+};
+
+static void canonical(char *folded, const struct value_alias *aliases, size_t count, size_t cap)
+{
+    for (size_t i = 0; i < count; i++)
+        if (strcmp(folded, aliases[i].from) == 0) {
+            snprintf(folded, cap, "%s", aliases[i].to);
+            return;
+        }
+}
+
+#define CANONICAL_ACTION(buf) \
+    canonical(buf, action_aliases, sizeof action_aliases / sizeof action_aliases[0], sizeof buf)
+#define CANONICAL_STAGE(buf) \
+    canonical(buf, stage_aliases, sizeof stage_aliases / sizeof stage_aliases[0], sizeof buf)
 
 /* ---- the record checker ----------------------------------------------- */
 
@@ -234,6 +273,8 @@ bool sop_audit_check(const sop_audit_checker *c, const sop_record *rec, sop_buf 
     char action[64], stage[64], docs[512];
     folded_field(rec, c->col[COL_ACTION], action, sizeof action);
     folded_field(rec, c->col[COL_STAGE], stage, sizeof stage);
+    CANONICAL_ACTION(action);
+    CANONICAL_STAGE(stage);
     if (cfg->objection_stage_needs_objection && strcmp(stage, "objection") == 0 &&
         !(cfg->required >> SOP_AF_OBJECTION & 1u) && !present(rec, c->col[COL_OBJECTION])) {
         complete = false;
@@ -251,7 +292,8 @@ bool sop_audit_check(const sop_audit_checker *c, const sop_record *rec, sop_buf 
         need = &c->contract;
         what = "docs (a contract document)";
     }
-    if (need && need->count > 0) {
+    bool docs_noted = (cfg->required >> SOP_AF_DOCS & 1u) && !present(rec, c->col[COL_DOCS]);
+    if (need && need->count > 0 && !docs_noted) {
         folded_field(rec, c->col[COL_DOCS], docs, sizeof docs);
         if (!words_in(need, docs)) {
             complete = false;
@@ -552,9 +594,11 @@ static int event_row(sop_audit *a, const sop_record *rec, const long *col, const
     size_t n = slen < WORD_LEN ? sop_text_fold(stage_s, slen, stage, sizeof stage) : (size_t)-1;
     if (n == (size_t)-1)
         stage[0] = '\0';
+    CANONICAL_STAGE(stage);
     n = olen < WORD_LEN ? sop_text_fold(outcome, olen, out, sizeof out) : (size_t)-1;
     if (n == (size_t)-1)
         out[0] = '\0';
+    CANONICAL_STAGE(out);
     bool closes = strcmp(out, "won") == 0 || strcmp(out, "lost") == 0 ||
                   words_find(&a->closed, stage) >= 0;
     long s = words_find(&a->stages, stage);
@@ -569,12 +613,20 @@ static int event_row(sop_audit *a, const sop_record *rec, const long *col, const
 }
 
 /* supervisor ids become rep numbers once every rep is known */
-static void link_supervisors(sop_audit *a)
+static int link_supervisors(sop_audit *a)
 {
-    for (size_t e = 0; e < a->reps.count; e++)
-        if (a->rep[e].supervisor_id)
-            a->rep[e].supervisor = sop_strmap_find(&a->reps, a->rep[e].supervisor_id,
-                                                   strlen(a->rep[e].supervisor_id));
+    size_t n = a->reps.count;
+    for (size_t e = 0; e < n; e++) {
+        const char *sup = a->rep[e].supervisor_id;
+        if (sup == NULL)
+            continue;
+        /* a supervisor without a row of their own is still told */
+        long s = rep_index(a, sup, strlen(sup));
+        if (s < 0)
+            return -1;
+        a->rep[e].supervisor = s;
+    }
+    return 0;
 }
 
 int sop_audit_new(sop_audit **out, const sop_audit_config *cfg, const sop_cli *cli,
@@ -622,7 +674,8 @@ int sop_audit_new(sop_audit **out, const sop_audit_config *cfg, const sop_cli *c
         static const bool req[] = {true, false, false};
         rc = read_side(a, opts->leads_path, names, req, 3, lead_row, err);
     }
-    link_supervisors(a);
+    if (rc == 0 && link_supervisors(a) != 0)
+        rc = oom(err);
     return rc;
 }
 
@@ -731,6 +784,18 @@ static int seen_before(sop_audit *a, const char *id, size_t len, bool *dup)
 
 #define SHOW(len) (int)((len) > 40 ? 40 : (len))
 
+/* A time written as a date alone ("2026-11-30", "2026年11月30日", a whole
+ * Excel serial day), not "2026-11-30 14:00" or 46355.5. */
+static bool date_only(const char *s, size_t len)
+{
+    if (memchr(s, ':', len) || memmem(s, len, "时", 3))
+        return false;
+    double serial;
+    if (sop_parse_number(s, len, &serial))
+        return serial == floor(serial);
+    return true;
+}
+
 static int record(void *ctx, sop_record *rec, sop_record *extra, sop_error *err)
 {
     sop_audit *a = ctx;
@@ -751,7 +816,7 @@ static int record(void *ctx, sop_record *rec, sop_record *extra, sop_error *err)
         if (!sop_parse_time(due_s, due_len, &a->tz, true, &due))
             return reject(err, "next_due \"%.*s\" is not a time", SHOW(due_len), due_s);
         /* a date alone is due at the end of that day */
-        if (memchr(due_s, ':', due_len) == NULL && !memmem(due_s, due_len, "时", 3))
+        if (date_only(due_s, due_len))
             due += 86399;
         if (due < at)
             return reject(err, "next_due %.*s is before the activity (%.*s)", SHOW(due_len),
@@ -790,6 +855,8 @@ static int record(void *ctx, sop_record *rec, sop_record *extra, sop_error *err)
     char action[64], stage[64];
     folded_field(rec, a->col_action, action, sizeof action);
     folded_field(rec, a->col_stage, stage, sizeof stage);
+    CANONICAL_ACTION(action);
+    CANONICAL_STAGE(stage);
     long s = words_find(&a->stages, stage);
     bool closing = words_find(&a->closed, stage) >= 0;
     size_t step_len;
@@ -826,8 +893,6 @@ static int record(void *ctx, sop_record *rec, sop_record *extra, sop_error *err)
         }
         a->rep[rep].customers += added;
     }
-    if (closing)
-        l->closed = true;
     if (words_find(&a->first_actions, action) >= 0 && l->start != INT64_MIN && at >= l->start &&
         at < l->first_call)
         l->first_call = at;
@@ -850,6 +915,7 @@ static int record(void *ctx, sop_record *rec, sop_record *extra, sop_error *err)
         l->last_deal = deal;
         l->has_step = has_step;
         l->done = done;
+        l->closed = closing; /* a later follow-up reopens the customer */
         l->due = due;
         free(l->step);
         l->step = has_step ? strndup(step, step_len) : NULL;
@@ -1012,6 +1078,9 @@ static int review_todo(sop_audit *a, size_t s, double limit, const stage_entry *
                  a->stages.word[s], rep);
     const stage_entry *last = &run[n - 1];
     int64_t due = last->entered + (int64_t)llround(limit * 86400.0);
+    /* a streak completed long ago was listed then: only recent ones */
+    if (due > a->now || a->now - due > (int64_t)llround(a->cfg->review_days * 86400.0))
+        return 0;
     return add_todo(a, T_STAGE_REVIEW, -1, last->deal, last->rep, due, a->now, reason);
 }
 
@@ -1191,8 +1260,8 @@ static json_t *heatmap_rows(const sop_audit *a, bool pivot)
                 if (c->activities == 0)
                     snprintf(text, sizeof text, "-");
                 else
-                    snprintf(text, sizeof text, "%s %s n=%lu%s", avg_s, rate_s, c->activities,
-                             strcmp(mark, "hot") == 0 ? " HOT" : *mark ? " cold" : "");
+                    snprintf(text, sizeof text, "%s %s n=%lu%s%s", avg_s, rate_s, c->activities,
+                             *mark ? " " : "", mark);
                 if (!set(row, a->stages.word[s], json_string(text)))
                     goto fail;
                 continue;
@@ -1347,29 +1416,53 @@ static json_t *summary_rows(const sop_audit *a)
 static int finish(void *ctx, sop_error *err)
 {
     sop_audit *a = ctx;
-    if (a->opts.report == SOP_AUDIT_RECORDS)
-        return 0;
     if (lead_todos(a) != 0 || stage_reviews(a) != 0)
         return oom(err);
+    if (a->opts.report == SOP_AUDIT_RECORDS)
+        return 0; /* the to-dos count for --fail-on todos */
     qsort_r(a->todos, a->todo_count, sizeof *a->todos, by_todo, a);
     json_t *rows = NULL;
     enum sop_format fallback = SOP_FMT_AUTO;
     bool pivot = a->cli->out_format == SOP_FMT_TABLE || a->cli->out_format == SOP_FMT_MD ||
                  (a->cli->out_format == SOP_FMT_AUTO && a->cli->output == NULL &&
                   isatty(STDOUT_FILENO));
+    /* the columns, for a header even when there is no row */
+    static const char *const todo_columns[] = {"type", "lead_id", "deal_id", "rep_id", "notify",
+                                               "due", "overdue_hours", "reason", NULL};
+    static const char *const heat_columns[] = {"rep_id", "team", "stage", "activities",
+                                               "avg_minutes", "completion_rate",
+                                               "stage_avg_minutes", "mark", NULL};
+    static const char *const coach_columns[] = {"rank", "rep_id", "team", "coach_stage",
+                                                "minutes_per_activity", "team_minutes",
+                                                "above_team", "completion_stage",
+                                                "completion_rate", "reason", NULL};
+    static const char *const summary_columns[] = {"rep_id", "team", "customers", "activities",
+                                                  "nodes_per_customer", "completeness",
+                                                  "overdue", "sla_breaches", NULL};
+    const char *const *columns = NULL;
     switch (a->opts.report) {
     case SOP_AUDIT_TODOS:
         rows = todo_rows(a);
         fallback = SOP_FMT_JSONL;
+        columns = todo_columns;
         break;
-    case SOP_AUDIT_HEATMAP: rows = heatmap_rows(a, pivot); break;
-    case SOP_AUDIT_COACHING: rows = coaching_rows(a); break;
-    case SOP_AUDIT_SUMMARY: rows = summary_rows(a); break;
+    case SOP_AUDIT_HEATMAP:
+        rows = heatmap_rows(a, pivot);
+        columns = pivot ? NULL : heat_columns;
+        break;
+    case SOP_AUDIT_COACHING:
+        rows = coaching_rows(a);
+        columns = coach_columns;
+        break;
+    case SOP_AUDIT_SUMMARY:
+        rows = summary_rows(a);
+        columns = summary_columns;
+        break;
     default: break;
     }
     if (rows == NULL)
         return oom(err);
-    int rc = sop_rows_emit(rows, a->cli, fallback, err);
+    int rc = sop_rows_emit(rows, columns, a->cli, fallback, err);
     json_decref(rows);
     return rc;
 }

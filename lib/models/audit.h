@@ -47,6 +47,7 @@ typedef struct sop_audit_config {
     char start_column[SOP_CFG_TEXT];     /* in --leads: "assigned_at" */
     double stage_days[SOP_AUDIT_DEADLINES]; /* deadline per default stage (0: none) */
     unsigned long streak;                /* 3 deals in a row over a stage's deadline */
+    double review_days;                  /* 30: only streaks completed this recently */
     char coach_time_stage[SOP_CFG_TEXT]; /* need_discovery */
     double coach_time_above;             /* 2.0: more than 200% above the team */
     char coach_done_stage[SOP_CFG_TEXT]; /* solution_match */
