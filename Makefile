@@ -66,6 +66,8 @@ $(BUILD)/tests/%: tests/unit/%.c $(LIB_A) $(BUILD)/flags
 
 # the samples' reference time: their history and outcomes end there
 DEMO_NOW := --now 2026-11-30T18:00+08:00 --tz Asia/Shanghai
+DEMO_AUDIT := $(DEMO_NOW) --no-progress --reps samples/reps.csv --events samples/stage_events.csv \
+              samples/activities.csv
 demo: all
 	@echo '== lead-score samples/leads.csv (first 12 leads, as a table) =='
 	@bin/lead-score --no-progress samples/leads.csv -f table | head -n 13
@@ -87,6 +89,16 @@ demo: all
 	@echo
 	@echo '== lead-assign --report fairness: how fair that split was =='
 	@bin/lead-assign $(DEMO_NOW) --report fairness --state $(BUILD)/demo-assign.state -f table
+	@echo
+	@echo '== followup-audit: to-dos from samples/activities.csv (count by type, then the first 3) =='
+	@bin/followup-audit $(DEMO_AUDIT) -f csv | tail -n +2 | cut -d, -f1 | sort | uniq -c | sort -rn
+	@bin/followup-audit $(DEMO_AUDIT) | head -n 3
+	@echo
+	@echo '== followup-audit --report heatmap: minutes per activity, next steps done, count =='
+	@bin/followup-audit $(DEMO_AUDIT) --report heatmap -f table
+	@echo
+	@echo '== followup-audit --report coaching: who to coach on which stage =='
+	@bin/followup-audit $(DEMO_AUDIT) --report coaching -f table
 
 unit: $(UNIT_BIN)
 check: all $(UNIT_BIN)

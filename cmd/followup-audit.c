@@ -110,6 +110,8 @@ int main(int argc, char **argv)
             "            few solution-matching next steps\n"
             "  summary   per rep: customers, activities per customer, completeness,\n"
             "            overdue promises, first-call breaches\n"
+            "Output: records keeps the input's format; todos is JSON Lines; heatmap,\n"
+            "coaching and summary are a table on a terminal, else CSV; -f chooses.\n"
             "-c FILE changes the rules (see salesops-formats(5)).",
         .options = options,
         .option_count = sizeof options / sizeof options[0],

@@ -84,12 +84,6 @@ void sop_audit_config_default(sop_audit_config *cfg)
     cfg->cold_factor = 0.5;
 }
 
-int sop_audit_config_load(const char *path, sop_audit_config *cfg, sop_error *err)
-{
-    sop_audit_config_default(cfg);
-    return path ? sop_cfg_load(path, config_fields, FIELDS, cfg, err) : 0;
-}
-
 char *sop_audit_config_json(const sop_audit_config *cfg)
 {
     return sop_cfg_to_json(config_fields, FIELDS, cfg);
@@ -149,6 +143,37 @@ static bool words_in(const words *w, const char *s)
     return false;
 }
 
+int sop_audit_config_load(const char *path, sop_audit_config *cfg, sop_error *err)
+{
+    sop_audit_config_default(cfg);
+    int rc = path ? sop_cfg_load(path, config_fields, FIELDS, cfg, err) : 0;
+    if (rc != 0)
+        return rc;
+    /* the coaching rule names stages of the process */
+    struct words *stages = malloc(sizeof *stages);
+    if (stages == NULL)
+        return sop_error_set(err, SOP_EXIT_SOFTWARE, NULL, 0, "out of memory");
+    words_parse(stages, cfg->stages);
+    const char *key = NULL, *value = NULL;
+    char folded[64];
+    size_t n = sop_text_fold(cfg->coach_time_stage, strlen(cfg->coach_time_stage), folded,
+                             sizeof folded);
+    if (n == (size_t)-1 || words_find(stages, folded) < 0) {
+        key = "coaching.time_stage";
+        value = cfg->coach_time_stage;
+    } else if ((n = sop_text_fold(cfg->coach_done_stage, strlen(cfg->coach_done_stage), folded,
+                                  sizeof folded)) == (size_t)-1 ||
+               words_find(stages, folded) < 0) {
+        key = "coaching.completion_stage";
+        value = cfg->coach_done_stage;
+    }
+    free(stages);
+    if (key)
+        return sop_error_set(err, SOP_EXIT_CONFIG, path, 0, "%s: \"%s\" is not one of the stages "
+                             "(%s)", key, value, cfg->stages);
+    return 0;
+}
+
 /* ---- action and stage names ---------------------------------------------- */
 
 /* Chinese CRM exports name actions and stages in Chinese: these map onto
@@ -174,6 +199,12 @@ static const struct value_alias {
 
 static void canonical(char *folded, const struct value_alias *aliases, size_t count, size_t cap)
 {
+    /* the canonical names are plain ASCII words: most values are already one */
+    bool plain = true;
+    for (const char *p = folded; *p && plain; p++)
+        plain = (unsigned char)*p < 0x80 && *p != ' ' && *p != '-';
+    if (plain)
+        return;
     for (size_t i = 0; i < count; i++)
         if (strcmp(folded, aliases[i].from) == 0) {
             snprintf(folded, cap, "%s", aliases[i].to);
@@ -249,7 +280,10 @@ static void folded_field(const sop_record *rec, long col, char *out, size_t cap)
         out[0] = '\0';
 }
 
-bool sop_audit_check(const sop_audit_checker *c, const sop_record *rec, sop_buf *missing)
+/* The check; the record's canonical action and stage go to action and
+ * stage (64 bytes each) for the caller. */
+static bool check_record(const sop_audit_checker *c, const sop_record *rec, sop_buf *missing,
+                         char *action, char *stage)
 {
     const sop_audit_config *cfg = c->cfg;
     if (missing)
@@ -270,11 +304,11 @@ bool sop_audit_check(const sop_audit_checker *c, const sop_record *rec, sop_buf 
             note_missing(missing, field_names[f]);
         }
     }
-    char action[64], stage[64], docs[512];
-    folded_field(rec, c->col[COL_ACTION], action, sizeof action);
-    folded_field(rec, c->col[COL_STAGE], stage, sizeof stage);
-    CANONICAL_ACTION(action);
-    CANONICAL_STAGE(stage);
+    char docs[512];
+    folded_field(rec, c->col[COL_ACTION], action, 64);
+    folded_field(rec, c->col[COL_STAGE], stage, 64);
+    canonical(action, action_aliases, sizeof action_aliases / sizeof action_aliases[0], 64);
+    canonical(stage, stage_aliases, sizeof stage_aliases / sizeof stage_aliases[0], 64);
     if (cfg->objection_stage_needs_objection && strcmp(stage, "objection") == 0 &&
         !(cfg->required >> SOP_AF_OBJECTION & 1u) && !present(rec, c->col[COL_OBJECTION])) {
         complete = false;
@@ -307,6 +341,12 @@ bool sop_audit_check(const sop_audit_checker *c, const sop_record *rec, sop_buf 
     return complete;
 }
 
+bool sop_audit_check(const sop_audit_checker *c, const sop_record *rec, sop_buf *missing)
+{
+    char action[64], stage[64];
+    return check_record(c, rec, missing, action, stage);
+}
+
 /* ---- the audit --------------------------------------------------------- */
 
 enum { STAGES_MAX = WORDS_MAX };
@@ -331,6 +371,7 @@ typedef struct lead_info {
     int64_t first_call;    /* INT64_MAX: none */
     int64_t last_at;       /* INT64_MIN: no activity */
     char *last_id;         /* activity_id of the last activity (ties) */
+    size_t last_id_cap, step_cap;
     long last_rep;
     long last_deal;
     long worked_by[2];     /* the first reps who worked the lead (more: in a->pairs) */
@@ -385,6 +426,7 @@ struct sop_audit {
     sop_buf missing;
     todo *todos;
     size_t todo_count, todo_cap;
+    bool leads_have_sla;          /* --leads has the owner and assignment columns */
 };
 
 static int oom(sop_error *err)
@@ -471,6 +513,9 @@ static long deal_index(sop_audit *a, const char *id, size_t len)
 typedef int (*side_row_fn)(sop_audit *a, const sop_record *rec, const long *col,
                            const char *file, sop_error *err);
 
+static int lead_row(sop_audit *a, const sop_record *rec, const long *col, const char *file,
+                    sop_error *err);
+
 /* Reads every row of a side file; a bad row is an error naming the line. */
 static int read_side(sop_audit *a, const char *path, const char *const *names,
                      const bool *required, size_t ncol, side_row_fn row, sop_error *err)
@@ -485,6 +530,9 @@ static int read_side(sop_audit *a, const char *path, const char *const *names,
     const char *file = sop_display_name(path);
     long col[16];
     const sop_schema *schema = sop_reader_schema(r);
+    if (row == lead_row)
+        a->leads_have_sla = sop_find_column(schema, names[1]) >= 0 &&
+                            sop_find_column(schema, names[2]) >= 0;
     for (size_t i = 0; i < ncol && rc == 0; i++) {
         col[i] = sop_find_column(schema, names[i]);
         if (col[i] < 0 && required[i])
@@ -673,6 +721,10 @@ int sop_audit_new(sop_audit **out, const sop_audit_config *cfg, const sop_cli *c
         const char *names[] = {"lead_id", cfg->owner_column, cfg->start_column};
         static const bool req[] = {true, false, false};
         rc = read_side(a, opts->leads_path, names, req, 3, lead_row, err);
+        if (rc == 0 && !a->leads_have_sla && opts->diag && !opts->quiet)
+            fprintf(opts->diag, "%s: note: %s has no %s and %s columns: first calls are not "
+                    "checked (pipe the leads through lead-assign)\n", opts->program,
+                    sop_display_name(opts->leads_path), cfg->owner_column, cfg->start_column);
     }
     if (rc == 0 && link_supervisors(a) != 0)
         rc = oom(err);
@@ -784,6 +836,23 @@ static int seen_before(sop_audit *a, const char *id, size_t len, bool *dup)
 
 #define SHOW(len) (int)((len) > 40 ? 40 : (len))
 
+/* Copies s into *buf, reusing it when it is big enough (a lead's last
+ * activity changes with nearly every record). */
+static bool keep_text(char **buf, size_t *cap, const char *s, size_t len)
+{
+    if (len + 1 > *cap) {
+        size_t n = len + 1 < 32 ? 32 : len + 1;
+        char *p = realloc(*buf, n);
+        if (p == NULL)
+            return false;
+        *buf = p;
+        *cap = n;
+    }
+    memcpy(*buf, s, len);
+    (*buf)[len] = '\0';
+    return true;
+}
+
 /* A time written as a date alone ("2026-11-30", "2026年11月30日", a whole
  * Excel serial day), not "2026-11-30 14:00" or 46355.5. */
 static bool date_only(const char *s, size_t len)
@@ -849,14 +918,10 @@ static int record(void *ctx, sop_record *rec, sop_record *extra, sop_error *err)
     bool added;
     if (lead < 0 && (lead = lead_index(a, lead_id, lead_len, &added)) < 0)
         return oom(err);
-    bool complete = sop_audit_check(a->checker, rec, &a->missing);
+    char action[64], stage[64];
+    bool complete = check_record(a->checker, rec, &a->missing, action, stage);
     a->rep[rep].activities++;
     a->rep[rep].complete += complete;
-    char action[64], stage[64];
-    folded_field(rec, a->col_action, action, sizeof action);
-    folded_field(rec, a->col_stage, stage, sizeof stage);
-    CANONICAL_ACTION(action);
-    CANONICAL_STAGE(stage);
     long s = words_find(&a->stages, stage);
     bool closing = words_find(&a->closed, stage) >= 0;
     size_t step_len;
@@ -909,17 +974,15 @@ static int record(void *ctx, sop_record *rec, sop_record *extra, sop_error *err)
         return oom(err);
     if (later) {
         l->last_at = at;
-        free(l->last_id);
-        l->last_id = id_len ? strndup(id, id_len) : NULL;
+        if (!keep_text(&l->last_id, &l->last_id_cap, id, id_len))
+            return oom(err);
         l->last_rep = rep;
         l->last_deal = deal;
         l->has_step = has_step;
         l->done = done;
         l->closed = closing; /* a later follow-up reopens the customer */
         l->due = due;
-        free(l->step);
-        l->step = has_step ? strndup(step, step_len) : NULL;
-        if ((id_len && !l->last_id) || (has_step && !l->step))
+        if (!keep_text(&l->step, &l->step_cap, step, has_step ? step_len : 0))
             return oom(err);
     }
     if (deal >= 0) {
