@@ -146,29 +146,46 @@ static int check_keys(json_t *obj, const char *prefix, const sop_cfg_field *fiel
     return 0;
 }
 
-int sop_cfg_load(const char *path, const sop_cfg_field *fields, size_t count, void *cfg,
-                 sop_error *err)
+json_t *sop_cfg_read_file(const char *path, sop_error *err)
 {
     json_error_t jerr;
     json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
     if (root == NULL) {
         if (jerr.position == 0 && jerr.line <= 0)
-            return sop_error_set(err, SOP_EXIT_NOINPUT, path, 0, "cannot open: %s", jerr.text);
-        return sop_error_set(err, SOP_EXIT_CONFIG, path, jerr.line, "not valid JSON: %s",
-                             jerr.text);
+            sop_error_set(err, SOP_EXIT_NOINPUT, path, 0, "cannot open: %s", jerr.text);
+        else
+            sop_error_set(err, SOP_EXIT_CONFIG, path, jerr.line, "not valid JSON: %s", jerr.text);
+        return NULL;
     }
-    int rc = 0;
-    if (!json_is_object(root))
-        rc = sop_error_set(err, SOP_EXIT_CONFIG, path, 0, "wants a JSON object");
-    else
-        rc = check_keys(root, "", fields, count, path, err);
+    if (!json_is_object(root)) {
+        json_decref(root);
+        sop_error_set(err, SOP_EXIT_CONFIG, path, 0, "wants a JSON object");
+        return NULL;
+    }
+    return root;
+}
+
+int sop_cfg_apply(json_t *root, const char *origin, const sop_cfg_field *fields, size_t count,
+                  void *cfg, sop_error *err)
+{
+    int rc = check_keys(root, "", fields, count, origin, err);
     for (size_t i = 0; rc == 0 && i < count; i++) {
         char leaf[SOP_CFG_TEXT];
         json_t *parent = parent_of(root, fields[i].path, false, leaf, sizeof leaf);
         json_t *v = parent ? json_object_get(parent, leaf) : NULL;
         if (v != NULL)
-            rc = read_field(&fields[i], v, cfg, path, err);
+            rc = read_field(&fields[i], v, cfg, origin, err);
     }
+    return rc;
+}
+
+int sop_cfg_load(const char *path, const sop_cfg_field *fields, size_t count, void *cfg,
+                 sop_error *err)
+{
+    json_t *root = sop_cfg_read_file(path, err);
+    if (root == NULL)
+        return err->status;
+    int rc = sop_cfg_apply(root, path, fields, count, cfg, err);
     json_decref(root);
     return rc;
 }
@@ -196,7 +213,7 @@ static json_t *field_json(const sop_cfg_field *f, const char *base)
     return NULL;
 }
 
-char *sop_cfg_to_json(const sop_cfg_field *fields, size_t count, const void *cfg)
+json_t *sop_cfg_to_object(const sop_cfg_field *fields, size_t count, const void *cfg)
 {
     json_t *root = json_object();
     for (size_t i = 0; root && i < count; i++) {
@@ -213,7 +230,19 @@ char *sop_cfg_to_json(const sop_cfg_field *fields, size_t count, const void *cfg
             return NULL;
         }
     }
-    char *text = root ? json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10)) : NULL;
+    return root;
+}
+
+char *sop_cfg_dump(const json_t *root)
+{
+    return root ? json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10))
+                : NULL;
+}
+
+char *sop_cfg_to_json(const sop_cfg_field *fields, size_t count, const void *cfg)
+{
+    json_t *root = sop_cfg_to_object(fields, count, cfg);
+    char *text = sop_cfg_dump(root);
     json_decref(root);
     return text;
 }

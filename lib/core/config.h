@@ -5,6 +5,7 @@
 #ifndef SOP_CONFIG_H
 #define SOP_CONFIG_H
 
+#include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -38,5 +39,15 @@ int sop_cfg_load(const char *path, const sop_cfg_field *fields, size_t count, vo
 /* The config as indented JSON text (malloc'd; NULL when out of memory).
  * Loading it gives the same config back. */
 char *sop_cfg_to_json(const sop_cfg_field *fields, size_t count, const void *cfg);
+
+/* The same in steps, for a config with parts the table cannot describe
+ * (take them out of the object, then apply the table): the file as a JSON
+ * object (NULL with err set: 66, 78), the table's fields applied from it,
+ * the fields as an object to add to, and that object as text. */
+json_t *sop_cfg_read_file(const char *path, sop_error *err);
+int sop_cfg_apply(json_t *root, const char *origin, const sop_cfg_field *fields, size_t count,
+                  void *cfg, sop_error *err);
+json_t *sop_cfg_to_object(const sop_cfg_field *fields, size_t count, const void *cfg);
+char *sop_cfg_dump(const json_t *root);
 
 #endif

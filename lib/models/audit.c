@@ -32,8 +32,6 @@ static const sop_cfg_field config_fields[] = {
     {"stages", SOP_CFG_STRING, AT(stages), 0, 0, NULL},
     {"closed_stages", SOP_CFG_STRING, AT(closed_stages), 0, 0, NULL},
     {"stale.days", SOP_CFG_NUMBER, AT(stale_days), 0.5, 3660, NULL},
-    {"sla.hours", SOP_CFG_NUMBER, AT(sla_hours), 0.01, 8760, NULL},
-    {"sla.first_actions", SOP_CFG_STRING, AT(first_actions), 0, 0, NULL},
     {"sla.owner_column", SOP_CFG_STRING, AT(owner_column), 0, 0, NULL},
     {"sla.start_column", SOP_CFG_STRING, AT(start_column), 0, 0, NULL},
     {"stage_days.need_discovery", SOP_CFG_NUMBER, AT(stage_days[0]), 0, 3660, NULL},
@@ -67,8 +65,13 @@ void sop_audit_config_default(sop_audit_config *cfg)
              "need_discovery,solution_match,demo,objection,quote,negotiation");
     snprintf(cfg->closed_stages, sizeof cfg->closed_stages, "close,won,lost");
     cfg->stale_days = 30;
-    cfg->sla_hours = 2;
-    snprintf(cfg->first_actions, sizeof cfg->first_actions, "call");
+    /* the article's node: the first call within 2 hours of assignment */
+    cfg->node_count = 1;
+    sop_audit_node *first = &cfg->nodes[0];
+    snprintf(first->name, sizeof first->name, "first_call");
+    first->trigger = SOP_TRIGGER_ASSIGNED;
+    snprintf(first->actions, sizeof first->actions, "call");
+    first->deadline_hours = 2;
     snprintf(cfg->owner_column, sizeof cfg->owner_column, "owner");
     snprintf(cfg->start_column, sizeof cfg->start_column, "assigned_at");
     static const double days[SOP_AUDIT_DEADLINES] = {14, 14, 7, 14, 7, 21};
@@ -86,7 +89,30 @@ void sop_audit_config_default(sop_audit_config *cfg)
 
 char *sop_audit_config_json(const sop_audit_config *cfg)
 {
-    return sop_cfg_to_json(config_fields, FIELDS, cfg);
+    json_t *root = sop_cfg_to_object(config_fields, FIELDS, cfg), *nodes = json_array();
+    bool ok = root && nodes && json_object_set(root, "nodes", nodes) == 0;
+    for (size_t i = 0; ok && i < cfg->node_count; i++) {
+        const sop_audit_node *n = &cfg->nodes[i];
+        char trigger[80];
+        if (n->trigger == SOP_TRIGGER_ASSIGNED)
+            snprintf(trigger, sizeof trigger, "assigned");
+        else
+            snprintf(trigger, sizeof trigger, "%s:%s",
+                     n->trigger == SOP_TRIGGER_STAGE ? "stage" : "after", n->trigger_arg);
+        json_t *o = json_object();
+        ok = o && json_array_append_new(nodes, o) == 0 &&
+             json_object_set_new(o, "name", json_string(n->name)) == 0 &&
+             json_object_set_new(o, "trigger", json_string(trigger)) == 0 &&
+             json_object_set_new(o, "actions", json_string(n->actions)) == 0 &&
+             json_object_set_new(o, "deadline_hours", json_real(n->deadline_hours)) == 0 &&
+             (!n->deliverable[0] ||
+              json_object_set_new(o, "deliverable", json_string(n->deliverable)) == 0) &&
+             json_object_set_new(o, "owner", json_string(n->supervisor ? "supervisor" : "rep")) == 0;
+    }
+    char *text = ok ? sop_cfg_dump(root) : NULL;
+    json_decref(nodes);
+    json_decref(root);
+    return text;
 }
 
 bool sop_audit_report_parse(const char *name, enum sop_audit_report *out)
@@ -143,37 +169,6 @@ static bool words_in(const words *w, const char *s)
     return false;
 }
 
-int sop_audit_config_load(const char *path, sop_audit_config *cfg, sop_error *err)
-{
-    sop_audit_config_default(cfg);
-    int rc = path ? sop_cfg_load(path, config_fields, FIELDS, cfg, err) : 0;
-    if (rc != 0)
-        return rc;
-    /* the coaching rule names stages of the process */
-    struct words *stages = malloc(sizeof *stages);
-    if (stages == NULL)
-        return sop_error_set(err, SOP_EXIT_SOFTWARE, NULL, 0, "out of memory");
-    words_parse(stages, cfg->stages);
-    const char *key = NULL, *value = NULL;
-    char folded[64];
-    size_t n = sop_text_fold(cfg->coach_time_stage, strlen(cfg->coach_time_stage), folded,
-                             sizeof folded);
-    if (n == (size_t)-1 || words_find(stages, folded) < 0) {
-        key = "coaching.time_stage";
-        value = cfg->coach_time_stage;
-    } else if ((n = sop_text_fold(cfg->coach_done_stage, strlen(cfg->coach_done_stage), folded,
-                                  sizeof folded)) == (size_t)-1 ||
-               words_find(stages, folded) < 0) {
-        key = "coaching.completion_stage";
-        value = cfg->coach_done_stage;
-    }
-    free(stages);
-    if (key)
-        return sop_error_set(err, SOP_EXIT_CONFIG, path, 0, "%s: \"%s\" is not one of the stages "
-                             "(%s)", key, value, cfg->stages);
-    return 0;
-}
-
 /* ---- action and stage names ---------------------------------------------- */
 
 /* Chinese CRM exports name actions and stages in Chinese: these map onto
@@ -216,6 +211,173 @@ static void canonical(char *folded, const struct value_alias *aliases, size_t co
     canonical(buf, action_aliases, sizeof action_aliases / sizeof action_aliases[0], sizeof buf)
 #define CANONICAL_STAGE(buf) \
     canonical(buf, stage_aliases, sizeof stage_aliases / sizeof stage_aliases[0], sizeof buf)
+
+static int node_error(sop_error *err, const char *origin, size_t i, const char *what)
+{
+    return sop_error_set(err, SOP_EXIT_CONFIG, origin, 0, "nodes[%zu]: %s", i, what);
+}
+
+static int copy_text(json_t *v, char *out, size_t cap)
+{
+    if (!json_is_string(v) || json_string_length(v) == 0 || json_string_length(v) >= cap)
+        return -1;
+    snprintf(out, cap, "%s", json_string_value(v));
+    return 0;
+}
+
+/* "nodes": [{"name", "trigger", "actions", "deadline_hours", "deliverable",
+ * "owner"}, ...] */
+static int parse_nodes(json_t *list, const char *origin, sop_audit_config *cfg, sop_error *err)
+{
+    if (!json_is_array(list) || json_array_size(list) > SOP_AUDIT_NODES)
+        return sop_error_set(err, SOP_EXIT_CONFIG, origin, 0, "nodes: wants a list of at most "
+                             "%d action nodes", SOP_AUDIT_NODES);
+    cfg->node_count = 0;
+    size_t i;
+    json_t *o;
+    json_array_foreach(list, i, o) {
+        sop_audit_node *n = &cfg->nodes[i];
+        memset(n, 0, sizeof *n);
+        static const char *const keys[] = {"name", "trigger", "actions", "deadline_hours",
+                                           "deliverable", "owner", NULL};
+        const char *key;
+        json_t *v;
+        if (!json_is_object(o))
+            return node_error(err, origin, i, "wants an object");
+        json_object_foreach(o, key, v) {
+            size_t k = 0;
+            while (keys[k] && strcmp(keys[k], key) != 0)
+                k++;
+            if (keys[k] == NULL) {
+                char msg[128];
+                snprintf(msg, sizeof msg, "unknown key \"%.60s\"", key);
+                return node_error(err, origin, i, msg);
+            }
+        }
+        if (copy_text(json_object_get(o, "name"), n->name, sizeof n->name) != 0)
+            return node_error(err, origin, i, "name: wants a non-empty string");
+        for (size_t j = 0; j < i; j++)
+            if (strcmp(cfg->nodes[j].name, n->name) == 0)
+                return node_error(err, origin, i, "name: two nodes of that name");
+        char trigger[128];
+        if (copy_text(json_object_get(o, "trigger"), trigger, sizeof trigger) != 0)
+            trigger[0] = '\0';
+        if (strcmp(trigger, "assigned") == 0) {
+            n->trigger = SOP_TRIGGER_ASSIGNED;
+        } else if (strncmp(trigger, "stage:", 6) == 0 && trigger[6] &&
+                   strlen(trigger + 6) < sizeof n->trigger_arg) {
+            n->trigger = SOP_TRIGGER_STAGE;
+            snprintf(n->trigger_arg, sizeof n->trigger_arg, "%s", trigger + 6);
+        } else if (strncmp(trigger, "after:", 6) == 0 && trigger[6]) {
+            n->trigger = SOP_TRIGGER_AFTER;
+            size_t j = 0;
+            while (j < i && strcmp(cfg->nodes[j].name, trigger + 6) != 0)
+                j++;
+            if (j == i)
+                return node_error(err, origin, i, "trigger: after:NODE names an earlier node");
+            snprintf(n->trigger_arg, sizeof n->trigger_arg, "%s", trigger + 6);
+        } else {
+            return node_error(err, origin, i, "trigger: wants \"assigned\", \"stage:STAGE\" or "
+                              "\"after:NODE\"");
+        }
+        json_t *actions = json_object_get(o, "actions");
+        if (json_is_array(actions)) {
+            size_t k;
+            json_t *a;
+            size_t used = 0;
+            json_array_foreach(actions, k, a) {
+                if (!json_is_string(a) || used + json_string_length(a) + 2 >= sizeof n->actions)
+                    return node_error(err, origin, i, "actions: wants action names");
+                used += (size_t)snprintf(n->actions + used, sizeof n->actions - used, "%s%s",
+                                         k ? "," : "", json_string_value(a));
+            }
+            if (used == 0)
+                return node_error(err, origin, i, "actions: wants at least one action");
+        } else if (copy_text(actions, n->actions, sizeof n->actions) != 0) {
+            return node_error(err, origin, i, "actions: wants a list of action names");
+        }
+        json_t *hours = json_object_get(o, "deadline_hours");
+        if (!json_is_number(hours) || !(json_number_value(hours) > 0) ||
+            json_number_value(hours) > 87600)
+            return node_error(err, origin, i, "deadline_hours: wants a number above 0");
+        n->deadline_hours = json_number_value(hours);
+        json_t *deliverable = json_object_get(o, "deliverable");
+        if (deliverable && copy_text(deliverable, n->deliverable, sizeof n->deliverable) != 0)
+            return node_error(err, origin, i, "deliverable: wants a field name or docs:WORD,...");
+        if (n->deliverable[0] && strncmp(n->deliverable, "docs:", 5) != 0) {
+            size_t f = 0;
+            while (field_names[f] && strcmp(field_names[f], n->deliverable) != 0)
+                f++;
+            if (field_names[f] == NULL)
+                return node_error(err, origin, i, "deliverable: wants goal, objection, "
+                                  "next_step, next_due, docs, duration_min or docs:WORD,...");
+        }
+        json_t *owner = json_object_get(o, "owner");
+        const char *role = json_is_string(owner) ? json_string_value(owner) : owner ? "" : "rep";
+        if (strcmp(role, "rep") != 0 && strcmp(role, "supervisor") != 0)
+            return node_error(err, origin, i, "owner: wants rep or supervisor");
+        n->supervisor = strcmp(role, "supervisor") == 0;
+        cfg->node_count++;
+    }
+    return 0;
+}
+
+int sop_audit_config_load(const char *path, sop_audit_config *cfg, sop_error *err)
+{
+    sop_audit_config_default(cfg);
+    int rc = 0;
+    if (path) {
+        json_t *root = sop_cfg_read_file(path, err);
+        if (root == NULL)
+            return err->status;
+        json_t *nodes = json_object_get(root, "nodes");
+        if (nodes) {
+            rc = parse_nodes(nodes, path, cfg, err);
+            json_object_del(root, "nodes");
+        }
+        if (rc == 0)
+            rc = sop_cfg_apply(root, path, config_fields, FIELDS, cfg, err);
+        json_decref(root);
+    }
+    if (rc != 0)
+        return rc;
+    /* the coaching rule names stages of the process */
+    struct words *stages = malloc(sizeof *stages);
+    if (stages == NULL)
+        return sop_error_set(err, SOP_EXIT_SOFTWARE, NULL, 0, "out of memory");
+    words_parse(stages, cfg->stages);
+    const char *key = NULL, *value = NULL;
+    char folded[64];
+    size_t n = sop_text_fold(cfg->coach_time_stage, strlen(cfg->coach_time_stage), folded,
+                             sizeof folded);
+    if (n == (size_t)-1 || words_find(stages, folded) < 0) {
+        key = "coaching.time_stage";
+        value = cfg->coach_time_stage;
+    } else if ((n = sop_text_fold(cfg->coach_done_stage, strlen(cfg->coach_done_stage), folded,
+                                  sizeof folded)) == (size_t)-1 ||
+               words_find(stages, folded) < 0) {
+        key = "coaching.completion_stage";
+        value = cfg->coach_done_stage;
+    }
+    for (size_t k = 0; key == NULL && k < cfg->node_count; k++) {
+        const sop_audit_node *node = &cfg->nodes[k];
+        if (node->trigger != SOP_TRIGGER_STAGE)
+            continue;
+        n = sop_text_fold(node->trigger_arg, strlen(node->trigger_arg), folded, sizeof folded);
+        if (n != (size_t)-1)
+            canonical(folded, stage_aliases, sizeof stage_aliases / sizeof stage_aliases[0],
+                      sizeof folded);
+        if (n == (size_t)-1 || words_find(stages, folded) < 0) {
+            key = "nodes: trigger";
+            value = node->trigger_arg;
+        }
+    }
+    free(stages);
+    if (key)
+        return sop_error_set(err, SOP_EXIT_CONFIG, path, 0, "%s: \"%s\" is not one of the stages "
+                             "(%s)", key, value, cfg->stages);
+    return 0;
+}
 
 /* ---- the record checker ----------------------------------------------- */
 
@@ -368,7 +530,6 @@ typedef struct lead_info {
     bool listed;           /* in --leads */
     long owner;            /* rep, -1 */
     int64_t start;         /* assignment, INT64_MIN: none */
-    int64_t first_call;    /* INT64_MAX: none */
     int64_t last_at;       /* INT64_MIN: no activity */
     char *last_id;         /* activity_id of the last activity (ties) */
     size_t last_id_cap, step_cap;
@@ -407,7 +568,16 @@ struct sop_audit {
     int64_t now;
     sop_tz tz;
     sop_audit_checker *checker;
-    words stages, closed, first_actions;
+    words stages, closed;
+    /* the action nodes */
+    words node_actions[SOP_AUDIT_NODES], node_docs[SOP_AUDIT_NODES];
+    long node_field[SOP_AUDIT_NODES];   /* deliverable field, or -1 */
+    long node_stage[SOP_AUDIT_NODES];   /* stage trigger: its stage */
+    long node_after[SOP_AUDIT_NODES];   /* after trigger: the node */
+    size_t nodes;
+    int64_t *node_done;                 /* leads x nodes: when done, INT64_MAX: not */
+    int64_t *lead_stage;                /* leads x stages: first activity in it */
+    size_t lead_slots;                  /* leads the two arrays have room for */
     long deadline_of[STAGES_MAX]; /* stage -> its deadline in days, or -1 */
     sop_strmap reps, teams, leads, deals, pairs;
     rep_info *rep;
@@ -482,11 +652,27 @@ static long lead_index(sop_audit *a, const char *id, size_t len, bool *added)
     long e = sop_strmap_put(&a->leads, id, len, added);
     if (e < 0 || !grow((void **)&a->lead, &a->lead_cap, (size_t)e + 1, sizeof *a->lead))
         return -1;
+    if ((size_t)e >= a->lead_slots) {
+        size_t n = a->lead_slots ? a->lead_slots * 2 : 1024;
+        size_t per_node = a->nodes ? a->nodes : 1, per_stage = a->stages.count ? a->stages.count : 1;
+        int64_t *done = realloc(a->node_done, n * per_node * sizeof *done);
+        if (done == NULL)
+            return -1;
+        a->node_done = done;
+        int64_t *stage = realloc(a->lead_stage, n * per_stage * sizeof *stage);
+        if (stage == NULL)
+            return -1;
+        a->lead_stage = stage;
+        for (size_t i = a->lead_slots * per_node; i < n * per_node; i++)
+            done[i] = INT64_MAX;
+        for (size_t i = a->lead_slots * per_stage; i < n * per_stage; i++)
+            stage[i] = INT64_MAX;
+        a->lead_slots = n;
+    }
     if (*added) {
         lead_info *l = &a->lead[e];
         l->owner = l->last_rep = l->last_deal = l->worked_by[0] = l->worked_by[1] = -1;
         l->start = l->last_at = l->due = INT64_MIN;
-        l->first_call = INT64_MAX;
     }
     return e;
 }
@@ -696,7 +882,36 @@ int sop_audit_new(sop_audit **out, const sop_audit_config *cfg, const sop_cli *c
     sop_strmap_init(&a->pairs);
     words_parse(&a->stages, cfg->stages);
     words_parse(&a->closed, cfg->closed_stages);
-    words_parse(&a->first_actions, cfg->first_actions);
+    a->nodes = cfg->node_count;
+    for (size_t k = 0; k < a->nodes; k++) {
+        const sop_audit_node *n = &cfg->nodes[k];
+        words_parse(&a->node_actions[k], n->actions);
+        for (size_t w = 0; w < a->node_actions[k].count; w++)
+            canonical(a->node_actions[k].word[w], action_aliases,
+                      sizeof action_aliases / sizeof action_aliases[0], WORD_LEN);
+        a->node_field[k] = -1;
+        a->node_docs[k].count = 0;
+        if (strncmp(n->deliverable, "docs:", 5) == 0)
+            words_parse(&a->node_docs[k], n->deliverable + 5);
+        else
+            for (long f = 0; n->deliverable[0] && field_names[f]; f++)
+                if (strcmp(field_names[f], n->deliverable) == 0)
+                    a->node_field[k] = f;
+        a->node_stage[k] = a->node_after[k] = -1;
+        if (n->trigger == SOP_TRIGGER_STAGE) {
+            char st[WORD_LEN];
+            size_t len = sop_text_fold(n->trigger_arg, strlen(n->trigger_arg), st, sizeof st);
+            if (len != (size_t)-1) {
+                canonical(st, stage_aliases, sizeof stage_aliases / sizeof stage_aliases[0],
+                          WORD_LEN);
+                a->node_stage[k] = words_find(&a->stages, st);
+            }
+            /* sop_audit_config_load made sure of it */
+        }
+        for (size_t j = 0; n->trigger == SOP_TRIGGER_AFTER && j < k; j++)
+            if (strcmp(cfg->nodes[j].name, n->trigger_arg) == 0)
+                a->node_after[k] = (long)j;
+    }
     for (size_t s = 0; s < a->stages.count; s++) {
         a->deadline_of[s] = -1;
         for (int d = 0; d < SOP_AUDIT_DEADLINES; d++)
@@ -749,6 +964,8 @@ void sop_audit_free(sop_audit *a)
     free(a->deal);
     free(a->cells);
     free(a->seen);
+    free(a->node_done);
+    free(a->lead_stage);
     sop_strmap_free(&a->reps);
     sop_strmap_free(&a->teams);
     sop_strmap_free(&a->leads);
@@ -958,9 +1175,26 @@ static int record(void *ctx, sop_record *rec, sop_record *extra, sop_error *err)
         }
         a->rep[rep].customers += added;
     }
-    if (words_find(&a->first_actions, action) >= 0 && l->start != INT64_MIN && at >= l->start &&
-        at < l->first_call)
-        l->first_call = at;
+    if (s >= 0 && at < a->lead_stage[(size_t)lead * a->stages.count + (size_t)s])
+        a->lead_stage[(size_t)lead * a->stages.count + (size_t)s] = at;
+    for (size_t k = 0; k < a->nodes; k++) {
+        int64_t *done_at = &a->node_done[(size_t)lead * a->nodes + k];
+        if (at >= *done_at || words_find(&a->node_actions[k], action) < 0)
+            continue;
+        /* after the assignment only: a call before it was not this owner's */
+        if (a->cfg->nodes[k].trigger == SOP_TRIGGER_ASSIGNED &&
+            (l->start == INT64_MIN || at < l->start))
+            continue;
+        if (a->node_field[k] >= 0 && !present(rec, a->checker->col[a->node_field[k]]))
+            continue;
+        if (a->node_docs[k].count > 0) {
+            char docs[512];
+            folded_field(rec, a->checker->col[COL_DOCS], docs, sizeof docs);
+            if (!words_in(&a->node_docs[k], docs))
+                continue;
+        }
+        *done_at = at;
+    }
     /* the last activity (by time, then activity_id) holds the current promise */
     bool later = l->last_at == INT64_MIN || at > l->last_at ||
                  (at == l->last_at && id_len > 0 && l->last_id &&
@@ -1038,37 +1272,91 @@ static const char *rep_name(const sop_audit *a, long rep)
     return rep >= 0 ? sop_strmap_key(&a->reps, (size_t)rep) : "";
 }
 
+static void time_text(const sop_audit *a, int64_t at, char *buf, size_t size)
+{
+    sop_format_time(at, &a->tz, buf, size);
+}
+
+/* The action nodes of one lead: not done by their deadline (missed) or
+ * done after it (late). */
+static int node_todos(sop_audit *a, size_t e)
+{
+    const lead_info *l = &a->lead[e];
+    for (size_t k = 0; k < a->nodes; k++) {
+        const sop_audit_node *n = &a->cfg->nodes[k];
+        int64_t start = INT64_MIN, done = a->node_done[e * a->nodes + k];
+        char what[160];
+        if (n->trigger == SOP_TRIGGER_ASSIGNED) {
+            if (l->owner < 0 || l->start == INT64_MIN)
+                continue;
+            start = l->start;
+            char t[40];
+            time_text(a, start, t, sizeof t);
+            snprintf(what, sizeof what, "the lead was assigned to %s at %s",
+                     rep_name(a, l->owner), t);
+        } else if (n->trigger == SOP_TRIGGER_STAGE) {
+            start = a->lead_stage[e * a->stages.count + (size_t)a->node_stage[k]];
+            if (start == INT64_MAX)
+                continue;
+            char t[40];
+            time_text(a, start, t, sizeof t);
+            snprintf(what, sizeof what, "the customer entered %s at %s",
+                     a->stages.word[a->node_stage[k]], t);
+        } else {
+            start = a->node_done[e * a->nodes + (size_t)a->node_after[k]];
+            if (start == INT64_MAX)
+                continue;
+            char t[40];
+            time_text(a, start, t, sizeof t);
+            snprintf(what, sizeof what, "%s was done at %s", n->trigger_arg, t);
+        }
+        if (n->trigger != SOP_TRIGGER_ASSIGNED && l->closed)
+            continue; /* a closed customer owes nothing more */
+        int64_t deadline = start + (int64_t)llround(n->deadline_hours * 3600.0);
+        long rep = l->owner >= 0 ? l->owner : l->last_rep;
+        char reason[768];
+        int type;
+        int64_t until;
+        if (done == INT64_MAX) {
+            if (a->now <= deadline)
+                continue;
+            snprintf(reason, sizeof reason, "%s not done: no %s since %s (due within %g h)",
+                     n->name, n->actions, what, n->deadline_hours);
+            type = T_SLA_MISSED;
+            until = a->now;
+        } else if (done > deadline) {
+            char t[40];
+            time_text(a, done, t, sizeof t);
+            snprintf(reason, sizeof reason, "%s done late: at %s, %.1f h after %s (due within "
+                     "%g h)", n->name, t, (double)(done - start) / 3600.0, what,
+                     n->deadline_hours);
+            type = T_SLA_LATE;
+            until = done;
+        } else {
+            continue;
+        }
+        if (add_todo(a, type, (long)e, -1, rep, deadline,
+                     until, reason))
+            return -1;
+        if (n->supervisor) { /* the supervisor answers for it */
+            todo *t = &a->todos[a->todo_count - 1];
+            long sup = rep >= 0 ? a->rep[rep].supervisor : -1;
+            t->notify[0] = sup >= 0 ? sup : rep;
+            t->notify[1] = -1;
+        }
+    }
+    return 0;
+}
+
 static int lead_todos(sop_audit *a)
 {
     const sop_audit_config *cfg = a->cfg;
     int64_t stale = (int64_t)llround(cfg->stale_days * 86400.0);
-    int64_t sla = (int64_t)llround(cfg->sla_hours * 3600.0);
     char reason[768], when[16], due_day[16];
     for (size_t e = 0; e < a->leads.count; e++) {
         const lead_info *l = &a->lead[e];
-        /* the first call after assignment */
-        if (l->owner >= 0 && l->start != INT64_MIN) {
-            int64_t deadline = l->start + sla;
-            char start[40];
-            sop_format_time(l->start, &a->tz, start, sizeof start);
-            if (l->first_call == INT64_MAX && a->now > deadline) {
-                snprintf(reason, sizeof reason,
-                         "no first call since the lead was assigned to %s at %s (due within "
-                         "%g h)", rep_name(a, l->owner), start, cfg->sla_hours);
-                if (add_todo(a, T_SLA_MISSED, (long)e, -1, l->owner, deadline, a->now, reason))
-                    return -1;
-            } else if (l->first_call != INT64_MAX && l->first_call > deadline) {
-                char call[40];
-                sop_format_time(l->first_call, &a->tz, call, sizeof call);
-                snprintf(reason, sizeof reason,
-                         "first call at %s, %.1f h after the lead was assigned to %s (due "
-                         "within %g h)", call, (double)(l->first_call - l->start) / 3600.0,
-                         rep_name(a, l->owner), cfg->sla_hours);
-                if (add_todo(a, T_SLA_LATE, (long)e, -1, l->owner, deadline, l->first_call,
-                             reason))
-                    return -1;
-            }
-        }
+        if (node_todos(a, e) != 0)
+            return -1;
         bool deal_closed = l->last_deal >= 0 && a->deal[l->last_deal].closed_at != INT64_MAX;
         if (l->last_at == INT64_MIN || l->closed || deal_closed || !l->has_step || l->done)
             continue;
@@ -1483,7 +1771,8 @@ static int finish(void *ctx, sop_error *err)
         return oom(err);
     if (a->opts.report == SOP_AUDIT_RECORDS)
         return 0; /* the to-dos count for --fail-on todos */
-    qsort_r(a->todos, a->todo_count, sizeof *a->todos, by_todo, a);
+    if (a->todo_count > 1)
+        qsort_r(a->todos, a->todo_count, sizeof *a->todos, by_todo, a);
     json_t *rows = NULL;
     enum sop_format fallback = SOP_FMT_AUTO;
     bool pivot = a->cli->out_format == SOP_FMT_TABLE || a->cli->out_format == SOP_FMT_MD ||

@@ -32,6 +32,26 @@ enum sop_audit_field {
 
 enum { SOP_AUDIT_DEADLINES = 6 }; /* the stages with a deadline in the config */
 
+/* An action node of the process (the article's "first call within 2 h of
+ * assignment"): when it is due (its trigger plus deadline_hours), which
+ * activities do it (actions, with the deliverable: a field that must be
+ * filled, or "docs:WORD,WORD" for a document), and who answers for it. */
+enum { SOP_AUDIT_NODES = 16 };
+enum sop_audit_trigger {
+    SOP_TRIGGER_ASSIGNED, /* the lead's assignment (--leads owner and assigned_at) */
+    SOP_TRIGGER_STAGE,    /* the customer's first activity in a stage */
+    SOP_TRIGGER_AFTER     /* another node done */
+};
+typedef struct sop_audit_node {
+    char name[64];
+    enum sop_audit_trigger trigger;
+    char trigger_arg[64];          /* the stage or the node */
+    char actions[SOP_CFG_TEXT];    /* comma-separated */
+    char deliverable[SOP_CFG_TEXT];
+    double deadline_hours;
+    bool supervisor;               /* owner role: the supervisor, not the rep */
+} sop_audit_node;
+
 typedef struct sop_audit_config {
     unsigned required;                   /* bits of sop_audit_field: goal, next_step */
     bool objection_stage_needs_objection; /* stage objection: the objection is recorded */
@@ -41,8 +61,8 @@ typedef struct sop_audit_config {
     char stages[SOP_CFG_TEXT];           /* the process's stages, in order */
     char closed_stages[SOP_CFG_TEXT];    /* a customer whose record reached these is done */
     double stale_days;                   /* 30: no follow-up this long, promise not done */
-    double sla_hours;                    /* 2: first call after assignment */
-    char first_actions[SOP_CFG_TEXT];    /* "call": what counts as the first call */
+    size_t node_count;                   /* the process's action nodes */
+    sop_audit_node nodes[SOP_AUDIT_NODES];
     char owner_column[SOP_CFG_TEXT];     /* in --leads: "owner" */
     char start_column[SOP_CFG_TEXT];     /* in --leads: "assigned_at" */
     double stage_days[SOP_AUDIT_DEADLINES]; /* deadline per default stage (0: none) */

@@ -124,7 +124,11 @@ static void test_config(void **state)
     sop_error err;
     sop_error_clear(&err);
     assert_int_equal(sop_audit_config_load(NULL, &cfg, &err), 0);
-    assert_true(cfg.stale_days == 30 && cfg.sla_hours == 2 && cfg.streak == 3);
+    assert_true(cfg.stale_days == 30 && cfg.streak == 3);
+    /* the article's action node: the first call within 2 h of assignment */
+    assert_int_equal(cfg.node_count, 1);
+    assert_string_equal(cfg.nodes[0].name, "first_call");
+    assert_true(cfg.nodes[0].trigger == SOP_TRIGGER_ASSIGNED && cfg.nodes[0].deadline_hours == 2);
     assert_true(cfg.coach_time_above == 2.0 && cfg.coach_done_below == 0.4);
     char *json = sop_audit_config_json(&cfg);
     assert_non_null(json);
@@ -149,6 +153,39 @@ static void test_config(void **state)
     fclose(f);
     assert_int_equal(sop_audit_config_load(path, &back, &err), 78);
     assert_non_null(strstr(err.msg, "record.required"));
+    /* action nodes: parsed, printed, checked */
+    f = fopen(path, "w");
+    fputs("{\"nodes\": [{\"name\": \"q\", \"trigger\": \"stage:报价\", \"actions\": [\"quote\", "
+          "\"email\"], \"deliverable\": \"docs:报价\", \"deadline_hours\": 24, \"owner\": "
+          "\"supervisor\"}, {\"name\": \"c\", \"trigger\": \"after:q\", \"actions\": \"contract\", "
+          "\"deadline_hours\": 72}]}", f);
+    fclose(f);
+    assert_int_equal(sop_audit_config_load(path, &back, &err), 0);
+    assert_int_equal(back.node_count, 2);
+    assert_true(back.nodes[0].trigger == SOP_TRIGGER_STAGE && back.nodes[0].supervisor);
+    assert_string_equal(back.nodes[0].actions, "quote,email");
+    assert_true(back.nodes[1].trigger == SOP_TRIGGER_AFTER && !back.nodes[1].supervisor);
+    static const char *const bad[] = {
+        "{\"nodes\": [{\"name\": \"q\", \"trigger\": \"later\", \"actions\": \"x\", "
+        "\"deadline_hours\": 1}]}",
+        "{\"nodes\": [{\"name\": \"q\", \"trigger\": \"after:q\", \"actions\": \"x\", "
+        "\"deadline_hours\": 1}]}",
+        "{\"nodes\": [{\"name\": \"q\", \"trigger\": \"stage:nowhere\", \"actions\": \"x\", "
+        "\"deadline_hours\": 1}]}",
+        "{\"nodes\": [{\"name\": \"q\", \"trigger\": \"assigned\", \"actions\": [], "
+        "\"deadline_hours\": 1}]}",
+        "{\"nodes\": [{\"name\": \"q\", \"trigger\": \"assigned\", \"actions\": \"x\", "
+        "\"deadline_hours\": 1, \"owner\": \"boss\"}]}",
+        "{\"nodes\": {\"name\": \"q\"}}",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        f = fopen(path, "w");
+        fputs(bad[i], f);
+        fclose(f);
+        sop_error_clear(&err);
+        assert_int_equal(sop_audit_config_load(path, &back, &err), 78);
+        assert_non_null(strstr(err.msg, "nodes"));
+    }
     unlink(path);
     enum sop_audit_report r;
     assert_true(sop_audit_report_parse("heatmap", &r) && r == SOP_AUDIT_HEATMAP);
