@@ -296,6 +296,8 @@ static int parse_nodes(json_t *list, const char *origin, sop_audit_config *cfg, 
         } else if (copy_text(actions, n->actions, sizeof n->actions) != 0) {
             return node_error(err, origin, i, "actions: wants a list of action names");
         }
+        if (strspn(n->actions, ", ") == strlen(n->actions))
+            return node_error(err, origin, i, "actions: wants at least one action");
         json_t *hours = json_object_get(o, "deadline_hours");
         if (!json_is_number(hours) || !(json_number_value(hours) > 0) ||
             json_number_value(hours) > 87600)
@@ -937,8 +939,9 @@ int sop_audit_new(sop_audit **out, const sop_audit_config *cfg, const sop_cli *c
         static const bool req[] = {true, false, false};
         rc = read_side(a, opts->leads_path, names, req, 3, lead_row, err);
         if (rc == 0 && !a->leads_have_sla && opts->diag && !opts->quiet)
-            fprintf(opts->diag, "%s: note: %s has no %s and %s columns: first calls are not "
-                    "checked (pipe the leads through lead-assign)\n", opts->program,
+            fprintf(opts->diag, "%s: note: %s has no %s and %s columns: the action nodes due "
+                    "after assignment (the first call) are not checked (pipe the leads through "
+                    "lead-assign)\n", opts->program,
                     sop_display_name(opts->leads_path), cfg->owner_column, cfg->start_column);
     }
     if (rc == 0 && link_supervisors(a) != 0)
@@ -1310,7 +1313,8 @@ static int node_todos(sop_audit *a, size_t e)
             time_text(a, start, t, sizeof t);
             snprintf(what, sizeof what, "%s was done at %s", n->trigger_arg, t);
         }
-        if (n->trigger != SOP_TRIGGER_ASSIGNED && l->closed)
+        bool deal_closed = l->last_deal >= 0 && a->deal[l->last_deal].closed_at != INT64_MAX;
+        if (n->trigger != SOP_TRIGGER_ASSIGNED && (l->closed || deal_closed))
             continue; /* a closed customer owes nothing more */
         int64_t deadline = start + (int64_t)llround(n->deadline_hours * 3600.0);
         long rep = l->owner >= 0 ? l->owner : l->last_rep;
