@@ -172,6 +172,7 @@ static void trim(const unsigned char **ps, size_t *plen)
 
 /* ------------------------------------------------------- missing markers */
 
+/* sop_value_missing has a fast path that knows these: change both together */
 static const sop_missing_set default_missing = {
     5, {"NULL", "N/A", "-", "NA", "#N/A"}};
 
@@ -226,8 +227,12 @@ bool sop_value_missing(const sop_missing_set *set, const char *s, size_t len)
         return true;
     if (len >= SOP_MISSING_LEN)
         return false;
-    if (!set)
+    if (!set) {
+        /* the default markers are at most 4 bytes and start with N, n, # or - */
+        if (len > 4 || (p[0] != 'N' && p[0] != 'n' && p[0] != '#' && p[0] != '-'))
+            return false;
         set = &default_missing;
+    }
     size_t count = set->count < SOP_MISSING_MAX ? set->count : SOP_MISSING_MAX;
     unsigned char first = ascii_lower(p[0]);
     for (size_t i = 0; i < count; i++)
@@ -616,6 +621,8 @@ static long zone_offset_at(const sop_tz *tz, int64_t instant)
 {
     if (tz->spans == 0 || instant < SPAN_FIRST || instant >= SPAN_LAST)
         return libc_offset_at(instant);
+    if (instant >= tz->span_from[tz->spans - 1]) /* most times: after the last change */
+        return tz->span_off[tz->spans - 1];
     size_t lo = 0, hi = tz->spans; /* the last span starting at or before instant */
     while (hi - lo > 1) {
         size_t mid = lo + (hi - lo) / 2;
@@ -852,6 +859,16 @@ long sop_tz_offset_for_local(const sop_tz *tz, int64_t local_as_utc_seconds)
  * CJK date words as M_* markers). Returns false on anything else. */
 static bool normalise_time(const unsigned char *s, size_t len, unsigned char *b, size_t *n)
 {
+    /* plain ASCII, as most exports write times: copied, t and z upper-cased */
+    if (len <= TIME_TEXT_MAX) {
+        size_t i = 0;
+        for (; i < len && s[i] >= 0x20 && s[i] < 0x7F; i++)
+            b[i] = s[i] == 't' ? 'T' : s[i] == 'z' ? 'Z' : s[i];
+        if (i == len) {
+            *n = len;
+            return true;
+        }
+    }
     cursor c;
     size_t k = 0;
     for (cur_init(&c, s, len); c.tok != TOK_END; cur_next(&c)) {
