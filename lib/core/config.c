@@ -1,4 +1,5 @@
 #include "config.h"
+#include "writer.h"
 
 #include <jansson.h>
 #include <math.h>
@@ -235,7 +236,7 @@ json_t *sop_cfg_to_object(const sop_cfg_field *fields, size_t count, const void 
 
 char *sop_cfg_dump(const json_t *root)
 {
-    return root ? json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10))
+    return root ? sop_json_text(root, 2, 10)
                 : NULL;
 }
 

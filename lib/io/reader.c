@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "text.h"
+#include "writer.h"
 
 #define READ_CHUNK (256u * 1024u)
 #define DEFAULT_MAX_FIELD (1024u * 1024u)
@@ -831,7 +832,7 @@ static bool set_json_value(sop_record *rec, size_t col, json_t *v)
     case JSON_NULL:
         return sop_record_set(rec, col, "null", 4, SOP_LITERAL);
     default: {
-        char *text = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY | JSON_PRESERVE_ORDER);
+        char *text = sop_json_text(v, 0, 0);
         if (text == NULL)
             return false;
         bool ok = sop_record_set(rec, col, text, strlen(text), SOP_LITERAL);

@@ -190,8 +190,7 @@ int sop_report_write(const json_t *report, enum sop_format format, const char *p
     if (rc != 0)
         return rc;
     if (format == SOP_FMT_JSON) {
-        char *text = json_dumps(report, JSON_INDENT(2) | JSON_PRESERVE_ORDER |
-                                            JSON_REAL_PRECISION(6));
+        char *text = sop_json_text(report, 2, 6);
         if (text == NULL)
             rc = sop_error_set(err, SOP_EXIT_SOFTWARE, NULL, 0, "out of memory");
         else
@@ -296,8 +295,7 @@ int sop_rows_emit(const json_t *rows, const char *const *columns, const sop_cli 
         return rc;
     if (fmt == SOP_FMT_JSONL) {
         for (size_t i = 0; rc == 0 && i < json_array_size(rows); i++) {
-            char *line = json_dumps(json_array_get(rows, i),
-                                    JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6));
+            char *line = sop_json_text(json_array_get(rows, i), 0, 6);
             if (line == NULL)
                 rc = sop_error_set(err, SOP_EXIT_SOFTWARE, NULL, 0, "out of memory");
             else if ((rc = sop_writer_text(w, line, strlen(line), err)) == 0)
@@ -305,7 +303,7 @@ int sop_rows_emit(const json_t *rows, const char *const *columns, const sop_cli 
             free(line);
         }
     } else if (fmt == SOP_FMT_JSON) {
-        char *text = json_dumps(rows, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6));
+        char *text = sop_json_text(rows, 2, 6);
         if (text == NULL)
             rc = sop_error_set(err, SOP_EXIT_SOFTWARE, NULL, 0, "out of memory");
         else if ((rc = sop_writer_text(w, text, strlen(text), err)) == 0)

@@ -4,6 +4,7 @@
 #ifndef SOP_WRITER_H
 #define SOP_WRITER_H
 
+#include <jansson.h>
 #include <stdbool.h>
 
 #include "error.h"
@@ -55,6 +56,16 @@ bool sop_buf_json_string(sop_buf *b, const char *s, size_t len);
 /* The same for text that may hold invalid UTF-8 (raw bad records): each
  * invalid byte becomes U+FFFD, so the JSON stays valid. */
 bool sop_buf_json_string_lossy(sop_buf *b, const char *s, size_t len);
+
+/* A JSON value as text into b, byte for byte what jansson's json_dumps
+ * writes with JSON_PRESERVE_ORDER, JSON_REAL_PRECISION(precision) (0: 17)
+ * and JSON_INDENT(indent) (0: JSON_COMPACT) - but an allocation that fails
+ * is reported (false), where jansson 2.14 may quietly drop an object key
+ * from its output. */
+bool sop_json_dump(const json_t *v, int indent, int precision, sop_buf *b);
+/* The same as a malloc'd NUL-terminated string (NULL when out of memory),
+ * in place of json_dumps(). */
+char *sop_json_text(const json_t *v, int indent, int precision);
 
 /* Flushes and checks stdout after printf-style output (help, configs):
  * 74 with err set when the write failed (a full disk, say). */

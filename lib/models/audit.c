@@ -622,39 +622,39 @@ static bool grow(void **p, size_t *cap, size_t need, size_t size)
     return true;
 }
 
+/* The arrays beside each map grow before the map does: a failed
+ * allocation must never leave an entry without its row. */
 static long rep_index(sop_audit *a, const char *id, size_t len)
 {
+    size_t next = a->reps.count + 1;
+    if (!grow((void **)&a->rep, &a->rep_cap, next, sizeof *a->rep))
+        return -1;
+    size_t stages = a->stages.count ? a->stages.count : 1;
+    if (next > a->cells_reps) {
+        size_t n = a->cells_reps ? a->cells_reps * 2 : 64;
+        cell *c = realloc(a->cells, n * stages * sizeof *c);
+        if (c == NULL)
+            return -1;
+        memset(c + a->cells_reps * stages, 0, (n - a->cells_reps) * stages * sizeof *c);
+        a->cells = c;
+        a->cells_reps = n;
+    }
     bool added;
     long e = sop_strmap_put(&a->reps, id, len, &added);
-    if (e < 0 || !grow((void **)&a->rep, &a->rep_cap, (size_t)e + 1, sizeof *a->rep))
-        return -1;
-    if (added) {
+    if (e >= 0 && added) {
         a->rep[e].team = -1;
         a->rep[e].supervisor = -1;
-        size_t stages = a->stages.count ? a->stages.count : 1;
-        size_t need = (size_t)(e + 1) * stages;
-        size_t have = a->cells_reps * stages;
-        if (need > have) {
-            size_t n = a->cells_reps ? a->cells_reps * 2 : 64;
-            while (n * stages < need)
-                n *= 2;
-            cell *c = realloc(a->cells, n * stages * sizeof *c);
-            if (c == NULL)
-                return -1;
-            memset(c + have, 0, (n * stages - have) * sizeof *c);
-            a->cells = c;
-            a->cells_reps = n;
-        }
     }
     return e;
 }
 
 static long lead_index(sop_audit *a, const char *id, size_t len, bool *added)
 {
-    long e = sop_strmap_put(&a->leads, id, len, added);
-    if (e < 0 || !grow((void **)&a->lead, &a->lead_cap, (size_t)e + 1, sizeof *a->lead))
+    *added = false;
+    size_t next = a->leads.count + 1;
+    if (!grow((void **)&a->lead, &a->lead_cap, next, sizeof *a->lead))
         return -1;
-    if ((size_t)e >= a->lead_slots) {
+    if (next > a->lead_slots) {
         size_t n = a->lead_slots ? a->lead_slots * 2 : 1024;
         size_t per_node = a->nodes ? a->nodes : 1, per_stage = a->stages.count ? a->stages.count : 1;
         int64_t *done = realloc(a->node_done, n * per_node * sizeof *done);
@@ -671,7 +671,8 @@ static long lead_index(sop_audit *a, const char *id, size_t len, bool *added)
             stage[i] = INT64_MAX;
         a->lead_slots = n;
     }
-    if (*added) {
+    long e = sop_strmap_put(&a->leads, id, len, added);
+    if (e >= 0 && *added) {
         lead_info *l = &a->lead[e];
         l->owner = l->last_rep = l->last_deal = l->worked_by[0] = l->worked_by[1] = -1;
         l->start = l->last_at = l->due = INT64_MIN;
@@ -681,11 +682,11 @@ static long lead_index(sop_audit *a, const char *id, size_t len, bool *added)
 
 static long deal_index(sop_audit *a, const char *id, size_t len)
 {
+    if (!grow((void **)&a->deal, &a->deal_cap, a->deals.count + 1, sizeof *a->deal))
+        return -1;
     bool added;
     long e = sop_strmap_put(&a->deals, id, len, &added);
-    if (e < 0 || !grow((void **)&a->deal, &a->deal_cap, (size_t)e + 1, sizeof *a->deal))
-        return -1;
-    if (added) {
+    if (e >= 0 && added) {
         deal_info *d = &a->deal[e];
         for (size_t s = 0; s < STAGES_MAX; s++) {
             d->first[s] = INT64_MAX;

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "text.h"
+#include "writer.h"
 
 #define FOLD_CAP 1024 /* longest value compared as text, in bytes */
 
@@ -417,10 +418,11 @@ static int parse_indicator(ctx *c, json_t *obj, indicator *ind)
         path_pop(c, old);
         return rc;
     }
-    ind->rule_count = json_array_size(rules);
-    ind->rules = calloc(ind->rule_count ? ind->rule_count : 1, sizeof *ind->rules);
+    size_t rule_count = json_array_size(rules);
+    ind->rules = calloc(rule_count ? rule_count : 1, sizeof *ind->rules);
     if (ind->rules == NULL)
         return sop_error_set(c->err, SOP_EXIT_SOFTWARE, NULL, 0, "out of memory");
+    ind->rule_count = rule_count; /* only now: the free walks this many */
     for (size_t i = 0; i < ind->rule_count; i++) {
         json_t *r = json_array_get(rules, i);
         size_t old = path_push(c, ".rules[%zu]", i);
@@ -470,10 +472,10 @@ static int parse_grades(ctx *c, json_t *v, sop_scorecard *sc)
     if (v == NULL) {
         static const struct { const char *label; double min; } defaults[] = {
             {"A", 85}, {"B", 70}, {"C", 50}, {"D", 0}};
-        sc->grade_count = 4;
         sc->grades = calloc(4, sizeof *sc->grades);
         if (sc->grades == NULL)
             return sop_error_set(c->err, SOP_EXIT_SOFTWARE, NULL, 0, "out of memory");
+        sc->grade_count = 4;
         for (size_t i = 0; i < 4; i++) {
             sc->grades[i].label = strdup(defaults[i].label);
             sc->grades[i].min = defaults[i].min;
@@ -484,10 +486,10 @@ static int parse_grades(ctx *c, json_t *v, sop_scorecard *sc)
     }
     if (!json_is_array(v) || json_array_size(v) == 0)
         return config_error(c, "grades must be a non-empty array");
-    sc->grade_count = json_array_size(v);
-    sc->grades = calloc(sc->grade_count, sizeof *sc->grades);
+    sc->grades = calloc(json_array_size(v), sizeof *sc->grades);
     if (sc->grades == NULL)
         return sop_error_set(c->err, SOP_EXIT_SOFTWARE, NULL, 0, "out of memory");
+    sc->grade_count = json_array_size(v);
     static const char *const keys[] = {"grade", "min", NULL};
     for (size_t i = 0; i < sc->grade_count; i++) {
         json_t *g = json_array_get(v, i);
@@ -585,10 +587,10 @@ static int parse_root(ctx *c, json_t *root, sop_scorecard *sc)
     json_t *inds = json_object_get(root, "indicators");
     if (!json_is_array(inds) || json_array_size(inds) == 0)
         return config_error(c, "\"indicators\" must be a non-empty array");
-    sc->indicator_count = json_array_size(inds);
-    sc->indicators = calloc(sc->indicator_count, sizeof *sc->indicators);
+    sc->indicators = calloc(json_array_size(inds), sizeof *sc->indicators);
     if (sc->indicators == NULL)
         return sop_error_set(c->err, SOP_EXIT_SOFTWARE, NULL, 0, "out of memory");
+    sc->indicator_count = json_array_size(inds);
     sc->best_total = 0;
     for (size_t i = 0; i < sc->indicator_count; i++) {
         size_t old = path_push(c, "indicators[%zu]", i);
@@ -808,7 +810,7 @@ char *sop_scorecard_to_json(const sop_scorecard *sc)
     json_object_set_new(root, "indicators", inds);
     if (sc->training)
         json_object_set(root, "training", sc->training);
-    char *text = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10));
+    char *text = sop_json_text(root, 2, 10);
     json_decref(root);
     return text;
 }

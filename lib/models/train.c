@@ -8,6 +8,7 @@
 #include "evaluate.h"
 #include "text.h"
 #include "values.h"
+#include "writer.h"
 
 #define MAX_LEVEL_TEXT 256
 #define MIN_LEVEL_ROWS 10     /* rarer levels are pooled into "other" */
@@ -772,7 +773,7 @@ static void warn_leaks(const sop_train *tr, const column *c, const uint32_t *x, 
 
 static int write_card(const sop_train *tr, json_t *card, sop_error *err)
 {
-    char *text = json_dumps(card, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10));
+    char *text = sop_json_text(card, 2, 10);
     if (text == NULL)
         return sop_error_set(err, SOP_EXIT_SOFTWARE, NULL, 0, "out of memory");
     sop_writer_opts wo = {.path = tr->cli->output, .format = SOP_FMT_CSV}; /* text only */
