@@ -361,7 +361,12 @@ static bool needs_escape(const sop_writer *w, const char *s, size_t len)
     if (!w->escape || len == 0)
         return false;
     char c = s[0];
-    return c == '=' || c == '+' || c == '-' || c == '@' || c == '\t' || c == '\r';
+    if (c == '=' || c == '+' || c == '-' || c == '@' || c == '\t' || c == '\r')
+        return true;
+    /* the full-width forms a Chinese input method types: ＝ ＋ － ＠ */
+    const unsigned char *u = (const unsigned char *)s;
+    return len >= 3 && u[0] == 0xEF &&
+           ((u[1] == 0xBC && (u[2] == 0x9D || u[2] == 0x8B || u[2] == 0x8D || u[2] == 0xA0)));
 }
 
 /* Appends one field with minimal quoting at o, which has room for

@@ -1016,6 +1016,26 @@ static void test_safe_formulas_alone(void **state)
     sop_schema_free(&s);
 }
 
+/* The full-width forms a Chinese input method types are escaped too;
+ * other full-width text is not. */
+static void test_safe_formulas_full_width(void **state)
+{
+    (void)state;
+    static const char *const names[] = {"a", "b", "c", "d", "e", "f"};
+    sop_schema s;
+    schema_of(&s, 6, names);
+    val v[] = {TXT("＝SUM(A1)"), TXT("＋1"), TXT("－5"), TXT("＠x"), TXT("（上海）"), TXT("１２")};
+    sop_record rec;
+    record_of(&rec, 6, v);
+    sop_writer_opts o = opts_for(SOP_FMT_CSV);
+    o.safe_formulas = true;
+    char *out = write_out(o, &s, NULL, &rec, NULL, 1, NULL);
+    assert_text(out, "a,b,c,d,e,f\n'＝SUM(A1),'＋1,'－5,'＠x,（上海）,１２\n");
+    free(out);
+    sop_record_free(&rec);
+    sop_schema_free(&s);
+}
+
 static void test_no_escaping_by_default(void **state)
 {
     (void)state;
@@ -1243,6 +1263,7 @@ int main(void)
         T(test_excel_csv),
         T(test_excel_tsv),
         T(test_safe_formulas_alone),
+        T(test_safe_formulas_full_width),
         T(test_no_escaping_by_default),
         T(test_atomic_commit),
         T(test_atomic_abort),
