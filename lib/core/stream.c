@@ -337,3 +337,45 @@ void sop_outputs_free(sop_outputs *o)
 {
     sop_schema_free(&o->added);
 }
+
+int sop_side_open(sop_side *side, const char *path, const sop_cli *cli,
+                  const char *const *names, const bool *required, size_t count,
+                  sop_note_fn note, void *note_ctx, sop_error *err)
+{
+    memset(side, 0, sizeof *side);
+    sop_record_init(&side->rec);
+    snprintf(side->file, sizeof side->file, "%s", sop_display_name(path));
+    const char *files[1] = {path};
+    sop_reader_opts ro = {
+        .files = files,
+        .file_count = 1,
+        .no_aliases = cli->no_aliases,
+        .max_field = cli->max_field,
+        .note = note,
+        .note_ctx = note_ctx,
+    };
+    int rc = sop_reader_open(&side->reader, &ro, err);
+    if (rc != 0)
+        return rc;
+    const sop_schema *schema = sop_reader_schema(side->reader);
+    for (size_t i = 0; i < SOP_SIDE_COLUMNS; i++)
+        side->col[i] = -1;
+    for (size_t i = 0; i < count && i < SOP_SIDE_COLUMNS; i++) {
+        side->col[i] = sop_find_column(schema, names[i]);
+        if (side->col[i] < 0 && required && required[i])
+            return sop_error_set(err, SOP_EXIT_DATAERR, side->file, 1, "no column %s", names[i]);
+    }
+    return 0;
+}
+
+int sop_side_next(sop_side *side, sop_error *err)
+{
+    return sop_reader_next(side->reader, &side->rec, err);
+}
+
+void sop_side_close(sop_side *side)
+{
+    sop_reader_close(side->reader);
+    side->reader = NULL;
+    sop_record_free(&side->rec);
+}

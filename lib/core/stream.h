@@ -66,4 +66,25 @@ typedef struct sop_stream_counts {
 int sop_stream_run(const char *program, const sop_cli *cli, const sop_stream_model *model,
                    FILE *diag, sop_stream_counts *counts, sop_error *err);
 
+/* A side file read beside the main input (a roster, a history, stage
+ * events): any format, encoding and header alias, as the main input, but
+ * never stdin by accident.  The named columns are looked up (col[i], -1
+ * when absent); a required one missing is 65 naming the file. */
+enum { SOP_SIDE_COLUMNS = 16 };
+typedef struct sop_side {
+    sop_reader *reader;
+    char file[256];              /* display name, for messages */
+    long col[SOP_SIDE_COLUMNS];
+    sop_record rec;              /* the row sop_side_next read */
+} sop_side;
+
+int sop_side_open(sop_side *side, const char *path, const sop_cli *cli,
+                  const char *const *names, const bool *required, size_t count,
+                  sop_note_fn note, void *note_ctx, sop_error *err);
+/* The next row into side->rec: SOP_READ_RECORD, SOP_READ_BAD (the reason:
+ * sop_reader_bad_reason(side->reader)) or SOP_READ_EOF; a fatal error is
+ * -(exit status) with err set. */
+int sop_side_next(sop_side *side, sop_error *err);
+void sop_side_close(sop_side *side);
+
 #endif

@@ -22,44 +22,6 @@ static void print_note(void *ctx, const char *file, const char *message)
         fprintf(n->diag, "%s: %s: %s\n", n->program, file, message);
 }
 
-/* A side file (the roster, the history) read like the main input:
- * any format, encoding and header alias, but never stdin by accident. */
-static int open_side(sop_reader **r, const char *path, const sop_cli *cli, side_note *note,
-                     sop_error *err)
-{
-    const char *files[1] = {path};
-    sop_reader_opts ro = {
-        .files = files,
-        .file_count = 1,
-        .no_aliases = cli->no_aliases,
-        .max_field = cli->max_field,
-        .note = print_note,
-        .note_ctx = note,
-    };
-    return sop_reader_open(r, &ro, err);
-}
-
-/* The next record: SOP_READ_RECORD or _BAD; SOP_READ_EOF at the end and
- * on a fatal error (*rc then set). */
-static int side_next(sop_reader *r, sop_record *rec, int *rc, sop_error *err)
-{
-    int got = sop_reader_next(r, rec, err);
-    if (got < 0) {
-        *rc = -got;
-        return SOP_READ_EOF;
-    }
-    return got;
-}
-
-static long column(const sop_schema *schema, const char *name, bool required, const char *file,
-                   sop_error *err)
-{
-    long col = sop_find_column(schema, name);
-    if (col < 0 && required)
-        sop_error_set(err, SOP_EXIT_DATAERR, file, 1, "no column %s", name);
-    return col;
-}
-
 static bool parse_status(const char *s, size_t len, enum sop_rep_status *out)
 {
     static const struct {
@@ -222,30 +184,26 @@ int sop_reps_load(sop_reps *reps, const char *path, const sop_assign_config *cfg
 {
     memset(reps, 0, sizeof *reps);
     snprintf(reps->file, sizeof reps->file, "%s", sop_display_name(path));
-    side_note note = {NULL, NULL, true};
-    sop_reader *r = NULL;
-    int rc = open_side(&r, path, cli, &note, err);
-    if (rc != 0)
-        return rc;
-    const char *file = reps->file;
-    const sop_schema *schema = sop_reader_schema(r);
-    long col[7];
     const char *names[7] = {"rep_id", "rep_name", "status", "weight", "capacity", "hired_at",
                             cfg->rep_column};
-    const bool required[7] = {true, false, true, false, false, false, false};
-    for (size_t i = 0; i < 7 && rc == 0; i++)
-        if ((col[i] = column(schema, names[i], required[i], file, err)) < 0 && required[i])
-            rc = err->status;
-    sop_record rec;
-    sop_record_init(&rec);
+    static const bool required[7] = {true, false, true, false, false, false, false};
+    sop_side side;
+    int rc = sop_side_open(&side, path, cli, names, required, 7, NULL, NULL, err);
+    const char *file = reps->file;
     sop_strmap seen;
     sop_strmap_init(&seen);
     size_t cap = 0;
-    int got;
-    while (rc == 0 && (got = side_next(r, &rec, &rc, err)) != SOP_READ_EOF) {
+    while (rc == 0) {
+        int got = sop_side_next(&side, err);
+        if (got < 0) {
+            rc = -got;
+            break;
+        }
+        if (got == SOP_READ_EOF)
+            break;
         if (got == SOP_READ_BAD) {
-            rc = sop_error_set(err, SOP_EXIT_DATAERR, file, rec.line, "%s",
-                               sop_reader_bad_reason(r));
+            rc = sop_error_set(err, SOP_EXIT_DATAERR, file, side.rec.line, "%s",
+                               sop_reader_bad_reason(side.reader));
             break;
         }
         if (reps->count == cap) {
@@ -260,14 +218,14 @@ int sop_reps_load(sop_reps *reps, const char *path, const sop_assign_config *cfg
         }
         sop_rep *rep = &reps->items[reps->count++];
         memset(rep, 0, sizeof *rep);
-        if ((rc = read_rep(rep, &rec, col, cli, file, err)) != 0)
+        if ((rc = read_rep(rep, &side.rec, side.col, cli, file, err)) != 0)
             break;
         bool added;
         long e = sop_strmap_put(&seen, rep->id, strlen(rep->id), &added);
         if (e < 0) {
             rc = sop_error_set(err, SOP_EXIT_SOFTWARE, NULL, 0, "out of memory");
         } else if (!added) {
-            rc = sop_error_set(err, SOP_EXIT_DATAERR, file, rec.line,
+            rc = sop_error_set(err, SOP_EXIT_DATAERR, file, side.rec.line,
                                "duplicate rep_id %s (first on line %ld)", rep->id,
                                reps->items[e].line);
         }
@@ -275,8 +233,7 @@ int sop_reps_load(sop_reps *reps, const char *path, const sop_assign_config *cfg
     if (rc == 0 && reps->count == 0)
         rc = sop_error_set(err, SOP_EXIT_DATAERR, file, 0, "no reps in the file");
     sop_strmap_free(&seen);
-    sop_record_free(&rec);
-    sop_reader_close(r);
+    sop_side_close(&side);
     if (rc != 0)
         sop_reps_free(reps);
     return rc;
@@ -300,18 +257,11 @@ int sop_reps_history(sop_reps *reps, const char *path, const sop_assign_config *
 {
     *bad = 0;
     side_note note = {program, diag, cli->verbosity < 0};
-    sop_reader *r = NULL;
-    int rc = open_side(&r, path, cli, &note, err);
-    if (rc != 0)
-        return rc;
-    char file[256];
-    snprintf(file, sizeof file, "%s", sop_display_name(path));
-    const sop_schema *schema = sop_reader_schema(r);
-    long col_rep = column(schema, "rep_id", true, file, err), col_at = -1, col_outcome = -1;
-    if (col_rep >= 0 && (col_at = column(schema, "closed_at", true, file, err)) >= 0)
-        col_outcome = column(schema, "outcome", true, file, err);
-    if (col_outcome < 0)
-        rc = err->status;
+    static const char *const names[] = {"rep_id", "closed_at", "outcome"};
+    static const bool required[] = {true, true, true};
+    sop_side side;
+    int rc = sop_side_open(&side, path, cli, names, required, 3, print_note, &note, err);
+    const char *file = side.file;
     sop_strmap ids;
     sop_strmap_init(&ids);
     for (size_t i = 0; rc == 0 && i < reps->count; i++) {
@@ -323,27 +273,32 @@ int sop_reps_history(sop_reps *reps, const char *path, const sop_assign_config *
     if (rc == 0)
         rc = sop_label_init(&outcome_rule, NULL, err);
     int64_t since = now - (int64_t)llround(cfg->pool_days * 86400.0);
-    sop_record rec;
-    sop_record_init(&rec);
-    int got;
-    while (rc == 0 && (got = side_next(r, &rec, &rc, err)) != SOP_READ_EOF) {
+    const sop_record *rec = &side.rec;
+    while (rc == 0) {
+        int got = sop_side_next(&side, err);
+        if (got < 0) {
+            rc = -got;
+            break;
+        }
+        if (got == SOP_READ_EOF)
+            break;
         char why[200] = "";
         size_t len;
         const char *s;
         if (got == SOP_READ_BAD) {
-            snprintf(why, sizeof why, "%s", sop_reader_bad_reason(r));
+            snprintf(why, sizeof why, "%s", sop_reader_bad_reason(side.reader));
         } else {
-            s = sop_record_trimmed(&rec, col_rep, &len);
+            s = sop_record_trimmed(rec, side.col[0], &len);
             long rep = sop_strmap_find(&ids, s, len);
             if (rep < 0)
                 continue; /* someone no longer on the roster */
-            s = sop_record_trimmed(&rec, col_outcome, &len);
+            s = sop_record_trimmed(rec, side.col[2], &len);
             if (sop_value_missing(NULL, s, len))
                 continue; /* not closed yet */
             int won = sop_label_read(&outcome_rule, s, len);
             int64_t at;
             size_t at_len;
-            const char *at_s = sop_record_trimmed(&rec, col_at, &at_len);
+            const char *at_s = sop_record_trimmed(rec, side.col[1], &at_len);
             if (won < 0)
                 snprintf(why, sizeof why, "outcome \"%.*s\" is not won or lost",
                          (int)(len > 40 ? 40 : len), s);
@@ -360,13 +315,12 @@ int sop_reps_history(sop_reps *reps, const char *path, const sop_assign_config *
         if (why[0]) {
             /* reported under -q too: the run ends with 65 because of them */
             if (++*bad <= 20 && diag)
-                fprintf(diag, "%s: %s:%ld: %s; row skipped\n", program, file, rec.line, why);
+                fprintf(diag, "%s: %s:%ld: %s; row skipped\n", program, file, rec->line, why);
         }
     }
     if (rc == 0 && *bad > 20 && diag)
         fprintf(diag, "%s: %s: %lu more bad rows not shown\n", program, file, *bad - 20);
-    sop_record_free(&rec);
     sop_strmap_free(&ids);
-    sop_reader_close(r);
+    sop_side_close(&side);
     return rc;
 }

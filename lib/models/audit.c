@@ -702,49 +702,25 @@ static long deal_index(sop_audit *a, const char *id, size_t len)
 typedef int (*side_row_fn)(sop_audit *a, const sop_record *rec, const long *col,
                            const char *file, sop_error *err);
 
-static int lead_row(sop_audit *a, const sop_record *rec, const long *col, const char *file,
-                    sop_error *err);
-
 /* Reads every row of a side file; a bad row is an error naming the line. */
 static int read_side(sop_audit *a, const char *path, const char *const *names,
                      const bool *required, size_t ncol, side_row_fn row, sop_error *err)
 {
-    const char *files[1] = {path};
-    sop_reader_opts ro = {.files = files, .file_count = 1, .no_aliases = a->cli->no_aliases,
-                          .max_field = a->cli->max_field};
-    sop_reader *r;
-    int rc = sop_reader_open(&r, &ro, err);
-    if (rc != 0)
-        return rc;
-    const char *file = sop_display_name(path);
-    long col[16];
-    const sop_schema *schema = sop_reader_schema(r);
-    if (row == lead_row)
-        a->leads_have_sla = sop_find_column(schema, names[1]) >= 0 &&
-                            sop_find_column(schema, names[2]) >= 0;
-    for (size_t i = 0; i < ncol && rc == 0; i++) {
-        col[i] = sop_find_column(schema, names[i]);
-        if (col[i] < 0 && required[i])
-            rc = sop_error_set(err, SOP_EXIT_DATAERR, file, 1, "no column %s", names[i]);
-    }
-    sop_record rec;
-    sop_record_init(&rec);
+    sop_side side;
+    int rc = sop_side_open(&side, path, a->cli, names, required, ncol, NULL, NULL, err);
     while (rc == 0) {
-        int got = sop_reader_next(r, &rec, err);
-        if (got < 0) {
+        int got = sop_side_next(&side, err);
+        if (got < 0)
             rc = -got;
-            break;
-        }
-        if (got == SOP_READ_EOF)
+        if (got <= 0)
             break;
         if (got == SOP_READ_BAD)
-            rc = sop_error_set(err, SOP_EXIT_DATAERR, file, rec.line, "%s",
-                               sop_reader_bad_reason(r));
+            rc = sop_error_set(err, SOP_EXIT_DATAERR, side.file, side.rec.line, "%s",
+                               sop_reader_bad_reason(side.reader));
         else
-            rc = row(a, &rec, col, file, err);
+            rc = row(a, &side.rec, side.col, side.file, err);
     }
-    sop_record_free(&rec);
-    sop_reader_close(r);
+    sop_side_close(&side);
     return rc;
 }
 
@@ -792,6 +768,7 @@ static int lead_row(sop_audit *a, const sop_record *rec, const long *col, const 
                              (int)len, id);
     lead_info *l = &a->lead[e];
     l->listed = true;
+    a->leads_have_sla = col[1] >= 0 && col[2] >= 0;
     const char *owner = sop_record_trimmed(rec, col[1], &olen);
     const char *start = sop_record_trimmed(rec, col[2], &slen);
     if (olen > 0 && !sop_value_missing(NULL, owner, olen)) {
@@ -939,7 +916,7 @@ int sop_audit_new(sop_audit **out, const sop_audit_config *cfg, const sop_cli *c
         const char *names[] = {"lead_id", cfg->owner_column, cfg->start_column};
         static const bool req[] = {true, false, false};
         rc = read_side(a, opts->leads_path, names, req, 3, lead_row, err);
-        if (rc == 0 && !a->leads_have_sla && opts->diag && !opts->quiet)
+        if (rc == 0 && a->leads.count > 0 && !a->leads_have_sla && opts->diag && !opts->quiet)
             fprintf(opts->diag, "%s: note: %s has no %s and %s columns: the action nodes due "
                     "after assignment (the first call) are not checked (pipe the leads through "
                     "lead-assign)\n", opts->program,
