@@ -913,7 +913,7 @@ static bool looks_serial(const unsigned char *b, size_t n)
 
 /* Excel serial day number, days since 1899-12-30; the fraction is the time
  * of day, rounded to the second. */
-static bool parse_serial(const unsigned char *b, size_t n, int64_t *local)
+static bool parse_serial(const unsigned char *b, size_t n, int64_t *local, bool *has_time)
 {
     size_t i = 0;
     int64_t day = 0;
@@ -938,12 +938,14 @@ static bool parse_serial(const unsigned char *b, size_t n, int64_t *local)
     if (secs >= (int64_t)(SERIAL_MAX + 1) * SECS_PER_DAY)
         return false;
     *local = (int64_t)EXCEL_EPOCH_DAYS * SECS_PER_DAY + secs;
+    *has_time = num != 0;
     return true;
 }
 
 /* Date (year first; '-', '/', '.' or 年月日), then optionally a time
  * (H:MM[:SS[.fff]] or H时MM分[SS秒]) and an offset. */
-static bool parse_civil(tparse *t, int64_t *local, bool *has_offset, long *offset)
+static bool parse_civil(tparse *t, int64_t *local, bool *has_offset, long *offset,
+                        bool *has_time)
 {
     int y, mo, d, h = 0, mi = 0, sec = 0;
     if (!t_digits(t, 4, 4, &y) || t->i >= t->n)
@@ -959,6 +961,7 @@ static bool parse_civil(tparse *t, int64_t *local, bool *has_offset, long *offse
     if (!valid_date(y, mo, d))
         return false;
 
+    *has_time = t->i < t->n;
     if (t->i < t->n) {
         bool separated = t_spaces(t) > 0 || sep == M_NIAN;
         if (!separated && !t_eat(t, 'T'))
@@ -1005,6 +1008,14 @@ static bool parse_civil(tparse *t, int64_t *local, bool *has_offset, long *offse
 bool sop_parse_time(const char *s, size_t len, const sop_tz *tz, bool allow_serial,
                     int64_t *out_epoch)
 {
+    bool has_time;
+    return sop_parse_time_of_day(s, len, tz, allow_serial, out_epoch, &has_time);
+}
+
+bool sop_parse_time_of_day(const char *s, size_t len, const sop_tz *tz, bool allow_serial,
+                           int64_t *out_epoch, bool *has_time)
+{
+    *has_time = false;
     if (!s || !out_epoch)
         return false;
     const unsigned char *p = (const unsigned char *)s;
@@ -1018,11 +1029,11 @@ bool sop_parse_time(const char *s, size_t len, const sop_tz *tz, bool allow_seri
     bool has_offset = false;
     long offset = 0;
     if (allow_serial && looks_serial(b, n)) {
-        if (!parse_serial(b, n, &local))
+        if (!parse_serial(b, n, &local, has_time))
             return false;
     } else {
         tparse t = {b, n, 0};
-        if (!parse_civil(&t, &local, &has_offset, &offset))
+        if (!parse_civil(&t, &local, &has_offset, &offset, has_time))
             return false;
     }
     if (!has_offset)

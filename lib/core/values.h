@@ -77,6 +77,10 @@ long sop_tz_offset_for_local(const sop_tz *tz, int64_t local_as_utc_seconds);
 bool sop_parse_time(const char *s, size_t len, const sop_tz *tz, bool allow_serial,
                     int64_t *out_epoch);
 
+/* The same, and whether the text held a time of day: false for a date
+ * alone ("2026-11-30", "2026年11月30日", a whole Excel serial day). */
+bool sop_parse_time_of_day(const char *s, size_t len, const sop_tz *tz, bool allow_serial,
+                           int64_t *out_epoch, bool *has_time);
 /* Formats an instant as ISO 8601 with the zone's offset,
  * e.g. "2026-02-03T14:05:00+08:00". buf must hold 32 bytes. */
 void sop_format_time(int64_t epoch, const sop_tz *tz, char *buf, size_t size);

@@ -207,8 +207,6 @@ static void canonical(char *folded, const struct value_alias *aliases, size_t co
         }
 }
 
-#define CANONICAL_ACTION(buf) \
-    canonical(buf, action_aliases, sizeof action_aliases / sizeof action_aliases[0], sizeof buf)
 #define CANONICAL_STAGE(buf) \
     canonical(buf, stage_aliases, sizeof stage_aliases / sizeof stage_aliases[0], sizeof buf)
 
@@ -1051,17 +1049,6 @@ static bool keep_text(char **buf, size_t *cap, const char *s, size_t len)
     return true;
 }
 
-/* A time written as a date alone ("2026-11-30", "2026年11月30日", a whole
- * Excel serial day), not "2026-11-30 14:00" or 46355.5. */
-static bool date_only(const char *s, size_t len)
-{
-    if (memchr(s, ':', len) || memmem(s, len, "时", 3))
-        return false;
-    double serial;
-    if (sop_parse_number(s, len, &serial))
-        return serial == floor(serial);
-    return true;
-}
 
 static int record(void *ctx, sop_record *rec, sop_record *extra, sop_error *err)
 {
@@ -1080,10 +1067,10 @@ static int record(void *ctx, sop_record *rec, sop_record *extra, sop_error *err)
         return reject(err, "at \"%.*s\" is not a time", SHOW(at_len), at_s);
     const char *due_s = sop_record_trimmed(rec, a->col_due, &due_len);
     if (due_len > 0 && !sop_value_missing(NULL, due_s, due_len)) {
-        if (!sop_parse_time(due_s, due_len, &a->tz, true, &due))
+        bool has_time;
+        if (!sop_parse_time_of_day(due_s, due_len, &a->tz, true, &due, &has_time))
             return reject(err, "next_due \"%.*s\" is not a time", SHOW(due_len), due_s);
-        /* a date alone is due at the end of that day */
-        if (date_only(due_s, due_len))
+        if (!has_time) /* a date alone is due at the end of that day */
             due += 86399;
         if (due < at)
             return reject(err, "next_due %.*s is before the activity (%.*s)", SHOW(due_len),

@@ -1129,6 +1129,31 @@ static void test_time_shown_beyond_9999(void **state)
     assert_false(sop_parse_time(s, strlen(s), &tz, false, &t));
 }
 
+/* Whether a time had a time of day: a date alone is due at its end. */
+static void test_time_of_day(void **state)
+{
+    (void)state;
+    sop_tz tz;
+    assert_true(sop_tz_init(&tz, "+08:00"));
+    static const struct { const char *text; bool has_time; } cases[] = {
+        {"2026-11-30", false}, {"2026/11/30", false}, {"2026年11月30日", false},
+        {"46355", false},      {"46355.0", false},    {"2026-11-30 14:00", true},
+        {"2026-11-30T00:00+08:00", true}, {"2026年11月30日14时05分", true}, {"46355.5", true},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        int64_t at;
+        bool has_time = !cases[i].has_time;
+        assert_true(sop_parse_time_of_day(cases[i].text, strlen(cases[i].text), &tz, true, &at,
+                                          &has_time));
+        if (has_time != cases[i].has_time)
+            fail_msg("%s: has_time %d", cases[i].text, has_time);
+    }
+    int64_t at;
+    bool has_time = true;
+    assert_false(sop_parse_time_of_day("yesterday", 9, &tz, true, &at, &has_time));
+    assert_false(has_time);
+}
+
 /* A named zone's offsets are read from a table built at start-up: every
  * instant from 1900 to 2100 (sampled every 6 h 17 s) shows the same local
  * time as the C library says, across DST and historical changes. */
@@ -1202,6 +1227,7 @@ int main(void)
         cmocka_unit_test(test_format_small_buffer),
         cmocka_unit_test(test_random_input_is_safe),
         cmocka_unit_test(test_zone_table_matches_libc),
+        cmocka_unit_test(test_time_of_day),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
