@@ -12,6 +12,7 @@
 #include "strmap.h"
 #include "text.h"
 #include "values.h"
+#include "words.h"
 #include "writer.h"
 
 /* ---- config ----------------------------------------------------------- */
@@ -128,87 +129,7 @@ bool sop_audit_report_parse(const char *name, enum sop_audit_report *out)
 
 /* ---- folded word lists ------------------------------------------------ */
 
-enum { WORDS_MAX = 32, WORD_LEN = 64 };
-
-typedef struct words {
-    size_t count;
-    char word[WORDS_MAX][WORD_LEN];
-} words;
-
-/* "a,b, c" -> folded words; '，' and ';' separate too. */
-static void words_parse(words *w, const char *list)
-{
-    w->count = 0;
-    const char *p = list;
-    while (*p && w->count < WORDS_MAX) {
-        size_t n = strcspn(p, ",;");
-        if (n > 0) {
-            size_t k = sop_text_fold(p, n, w->word[w->count], WORD_LEN);
-            if (k != (size_t)-1 && k > 0)
-                w->count++;
-        }
-        p += n;
-        if (*p)
-            p++;
-    }
-}
-
-static long words_find(const words *w, const char *s)
-{
-    for (size_t i = 0; i < w->count; i++)
-        if (strcmp(w->word[i], s) == 0)
-            return (long)i;
-    return -1;
-}
-
-static bool words_in(const words *w, const char *s)
-{
-    for (size_t i = 0; i < w->count; i++)
-        if (strstr(s, w->word[i]) != NULL)
-            return true;
-    return false;
-}
-
-/* ---- action and stage names ---------------------------------------------- */
-
-/* Chinese CRM exports name actions and stages in Chinese: these map onto
- * the canonical names (salesops-formats(5)); folded text in, canonical or
- * the text itself out. */
-static const struct value_alias {
-    const char *from, *to;
-} action_aliases[] = {
-    {"电话", "call"}, {"打电话", "call"}, {"电话沟通", "call"}, {"致电", "call"},
-    {"拜访", "visit"}, {"上门拜访", "visit"}, {"面访", "visit"}, {"微信", "wechat"},
-    {"邮件", "email"}, {"电子邮件", "email"}, {"演示", "demo"}, {"产品演示", "demo"},
-    {"方案", "proposal"}, {"提交方案", "proposal"}, {"报价", "quote"}, {"合同", "contract"},
-    {"签约", "contract"}, {"phone", "call"}, {"phone call", "call"}, {"meeting", "visit"},
-    {"e-mail", "email"},
-}, stage_aliases[] = {
-    {"需求挖掘", "need_discovery"}, {"需求确认", "need_discovery"}, {"需求调研", "need_discovery"},
-    {"need discovery", "need_discovery"}, {"方案匹配", "solution_match"},
-    {"方案沟通", "solution_match"}, {"solution match", "solution_match"},
-    {"方案演示", "demo"}, {"产品演示", "demo"}, {"演示", "demo"}, {"异议处理", "objection"},
-    {"异议", "objection"}, {"报价", "quote"}, {"商务谈判", "negotiation"}, {"谈判", "negotiation"},
-    {"成交", "close"}, {"签约", "close"}, {"赢单", "won"}, {"输单", "lost"}, {"丢单", "lost"},
-};
-
-static void canonical(char *folded, const struct value_alias *aliases, size_t count, size_t cap)
-{
-    /* the canonical names are plain ASCII words: most values are already one */
-    bool plain = true;
-    for (const char *p = folded; *p && plain; p++)
-        plain = (unsigned char)*p < 0x80 && *p != ' ' && *p != '-';
-    if (plain)
-        return;
-    for (size_t i = 0; i < count; i++)
-        if (strcmp(folded, aliases[i].from) == 0) {
-            snprintf(folded, cap, "%s", aliases[i].to);
-            return;
-        }
-}
-
-#define CANONICAL_STAGE(buf) \
-    canonical(buf, stage_aliases, sizeof stage_aliases / sizeof stage_aliases[0], sizeof buf)
+enum { WORD_LEN = SOP_WORD_LEN };
 
 static int node_error(sop_error *err, const char *origin, size_t i, const char *what)
 {
@@ -342,20 +263,20 @@ int sop_audit_config_load(const char *path, sop_audit_config *cfg, sop_error *er
     if (rc != 0)
         return rc;
     /* the coaching rule names stages of the process */
-    struct words *stages = malloc(sizeof *stages);
+    sop_words *stages = malloc(sizeof *stages);
     if (stages == NULL)
         return sop_error_set(err, SOP_EXIT_SOFTWARE, NULL, 0, "out of memory");
-    words_parse(stages, cfg->stages);
+    sop_words_parse(stages, cfg->stages);
     const char *key = NULL, *value = NULL;
     char folded[64];
     size_t n = sop_text_fold(cfg->coach_time_stage, strlen(cfg->coach_time_stage), folded,
                              sizeof folded);
-    if (n == (size_t)-1 || words_find(stages, folded) < 0) {
+    if (n == (size_t)-1 || sop_words_find(stages, folded) < 0) {
         key = "coaching.time_stage";
         value = cfg->coach_time_stage;
     } else if ((n = sop_text_fold(cfg->coach_done_stage, strlen(cfg->coach_done_stage), folded,
                                   sizeof folded)) == (size_t)-1 ||
-               words_find(stages, folded) < 0) {
+               sop_words_find(stages, folded) < 0) {
         key = "coaching.completion_stage";
         value = cfg->coach_done_stage;
     }
@@ -365,9 +286,8 @@ int sop_audit_config_load(const char *path, sop_audit_config *cfg, sop_error *er
             continue;
         n = sop_text_fold(node->trigger_arg, strlen(node->trigger_arg), folded, sizeof folded);
         if (n != (size_t)-1)
-            canonical(folded, stage_aliases, sizeof stage_aliases / sizeof stage_aliases[0],
-                      sizeof folded);
-        if (n == (size_t)-1 || words_find(stages, folded) < 0) {
+            sop_canonical_stage(folded, sizeof folded);
+        if (n == (size_t)-1 || sop_words_find(stages, folded) < 0) {
             key = "nodes: trigger";
             value = node->trigger_arg;
         }
@@ -389,7 +309,7 @@ static const char *const col_names[COLS] = {"goal",   "objection", "next_step", 
 struct sop_audit_checker {
     const sop_audit_config *cfg;
     long col[COLS];
-    words quote, proposal, contract;
+    sop_words quote, proposal, contract;
 };
 
 int sop_audit_checker_new(sop_audit_checker **out, const sop_audit_config *cfg, sop_error *err)
@@ -400,9 +320,9 @@ int sop_audit_checker_new(sop_audit_checker **out, const sop_audit_config *cfg, 
     c->cfg = cfg;
     for (int i = 0; i < COLS; i++)
         c->col[i] = -1;
-    words_parse(&c->quote, cfg->quote_docs);
-    words_parse(&c->proposal, cfg->proposal_docs);
-    words_parse(&c->contract, cfg->contract_docs);
+    sop_words_parse(&c->quote, cfg->quote_docs);
+    sop_words_parse(&c->proposal, cfg->proposal_docs);
+    sop_words_parse(&c->contract, cfg->contract_docs);
     *out = c;
     return 0;
 }
@@ -469,14 +389,14 @@ static bool check_record(const sop_audit_checker *c, const sop_record *rec, sop_
     char docs[512];
     folded_field(rec, c->col[COL_ACTION], action, 64);
     folded_field(rec, c->col[COL_STAGE], stage, 64);
-    canonical(action, action_aliases, sizeof action_aliases / sizeof action_aliases[0], 64);
-    canonical(stage, stage_aliases, sizeof stage_aliases / sizeof stage_aliases[0], 64);
+    sop_canonical_action(action, 64);
+    sop_canonical_stage(stage, 64);
     if (cfg->objection_stage_needs_objection && strcmp(stage, "objection") == 0 &&
         !(cfg->required >> SOP_AF_OBJECTION & 1u) && !present(rec, c->col[COL_OBJECTION])) {
         complete = false;
         note_missing(missing, "objection (stage objection)");
     }
-    const words *need = NULL;
+    const sop_words *need = NULL;
     const char *what = NULL;
     if (strcmp(action, "quote") == 0) {
         need = &c->quote;
@@ -491,7 +411,7 @@ static bool check_record(const sop_audit_checker *c, const sop_record *rec, sop_
     bool docs_noted = (cfg->required >> SOP_AF_DOCS & 1u) && !present(rec, c->col[COL_DOCS]);
     if (need && need->count > 0 && !docs_noted) {
         folded_field(rec, c->col[COL_DOCS], docs, sizeof docs);
-        if (!words_in(need, docs)) {
+        if (!sop_words_in(need, docs)) {
             complete = false;
             note_missing(missing, what);
         }
@@ -511,7 +431,7 @@ bool sop_audit_check(const sop_audit_checker *c, const sop_record *rec, sop_buf 
 
 /* ---- the audit --------------------------------------------------------- */
 
-enum { STAGES_MAX = WORDS_MAX };
+enum { STAGES_MAX = SOP_WORDS_MAX };
 
 typedef struct rep_info {
     long team;            /* into a->teams, -1: none */
@@ -568,9 +488,9 @@ struct sop_audit {
     int64_t now;
     sop_tz tz;
     sop_audit_checker *checker;
-    words stages, closed;
+    sop_words stages, closed;
     /* the action nodes */
-    words node_actions[SOP_AUDIT_NODES], node_docs[SOP_AUDIT_NODES];
+    sop_words node_actions[SOP_AUDIT_NODES], node_docs[SOP_AUDIT_NODES];
     long node_field[SOP_AUDIT_NODES];   /* deliverable field, or -1 */
     long node_stage[SOP_AUDIT_NODES];   /* stage trigger: its stage */
     long node_after[SOP_AUDIT_NODES];   /* after trigger: the node */
@@ -806,14 +726,14 @@ static int event_row(sop_audit *a, const sop_record *rec, const long *col, const
     size_t n = slen < WORD_LEN ? sop_text_fold(stage_s, slen, stage, sizeof stage) : (size_t)-1;
     if (n == (size_t)-1)
         stage[0] = '\0';
-    CANONICAL_STAGE(stage);
+    sop_canonical_stage(stage, sizeof stage);
     n = olen < WORD_LEN ? sop_text_fold(outcome, olen, out, sizeof out) : (size_t)-1;
     if (n == (size_t)-1)
         out[0] = '\0';
-    CANONICAL_STAGE(out);
+    sop_canonical_stage(out, sizeof out);
     bool closes = strcmp(out, "won") == 0 || strcmp(out, "lost") == 0 ||
-                  words_find(&a->closed, stage) >= 0;
-    long s = words_find(&a->stages, stage);
+                  sop_words_find(&a->closed, stage) >= 0;
+    long s = sop_words_find(&a->stages, stage);
     if (closes) {
         if (at < d->closed_at)
             d->closed_at = at;
@@ -858,19 +778,18 @@ int sop_audit_new(sop_audit **out, const sop_audit_config *cfg, const sop_cli *c
     sop_strmap_init(&a->leads);
     sop_strmap_init(&a->deals);
     sop_strmap_init(&a->pairs);
-    words_parse(&a->stages, cfg->stages);
-    words_parse(&a->closed, cfg->closed_stages);
+    sop_words_parse(&a->stages, cfg->stages);
+    sop_words_parse(&a->closed, cfg->closed_stages);
     a->nodes = cfg->node_count;
     for (size_t k = 0; k < a->nodes; k++) {
         const sop_audit_node *n = &cfg->nodes[k];
-        words_parse(&a->node_actions[k], n->actions);
+        sop_words_parse(&a->node_actions[k], n->actions);
         for (size_t w = 0; w < a->node_actions[k].count; w++)
-            canonical(a->node_actions[k].word[w], action_aliases,
-                      sizeof action_aliases / sizeof action_aliases[0], WORD_LEN);
+            sop_canonical_action(a->node_actions[k].word[w], WORD_LEN);
         a->node_field[k] = -1;
         a->node_docs[k].count = 0;
         if (strncmp(n->deliverable, "docs:", 5) == 0)
-            words_parse(&a->node_docs[k], n->deliverable + 5);
+            sop_words_parse(&a->node_docs[k], n->deliverable + 5);
         else
             for (long f = 0; n->deliverable[0] && field_names[f]; f++)
                 if (strcmp(field_names[f], n->deliverable) == 0)
@@ -880,9 +799,8 @@ int sop_audit_new(sop_audit **out, const sop_audit_config *cfg, const sop_cli *c
             char st[WORD_LEN];
             size_t len = sop_text_fold(n->trigger_arg, strlen(n->trigger_arg), st, sizeof st);
             if (len != (size_t)-1) {
-                canonical(st, stage_aliases, sizeof stage_aliases / sizeof stage_aliases[0],
-                          WORD_LEN);
-                a->node_stage[k] = words_find(&a->stages, st);
+                sop_canonical_stage(st, WORD_LEN);
+                a->node_stage[k] = sop_words_find(&a->stages, st);
             }
             /* sop_audit_config_load made sure of it */
         }
@@ -1107,8 +1025,8 @@ static int record(void *ctx, sop_record *rec, sop_record *extra, sop_error *err)
     bool complete = check_record(a->checker, rec, &a->missing, action, stage);
     a->rep[rep].activities++;
     a->rep[rep].complete += complete;
-    long s = words_find(&a->stages, stage);
-    bool closing = words_find(&a->closed, stage) >= 0;
+    long s = sop_words_find(&a->stages, stage);
+    bool closing = sop_words_find(&a->closed, stage) >= 0;
     size_t step_len;
     const char *step = sop_record_trimmed(rec, a->col_step, &step_len);
     bool has_step = step_len > 0 && !sop_value_missing(NULL, step, step_len);
@@ -1147,7 +1065,7 @@ static int record(void *ctx, sop_record *rec, sop_record *extra, sop_error *err)
         a->lead_stage[(size_t)lead * a->stages.count + (size_t)s] = at;
     for (size_t k = 0; k < a->nodes; k++) {
         int64_t *done_at = &a->node_done[(size_t)lead * a->nodes + k];
-        if (at >= *done_at || words_find(&a->node_actions[k], action) < 0)
+        if (at >= *done_at || sop_words_find(&a->node_actions[k], action) < 0)
             continue;
         /* after the assignment only: a call before it was not this owner's */
         if (a->cfg->nodes[k].trigger == SOP_TRIGGER_ASSIGNED &&
@@ -1158,7 +1076,7 @@ static int record(void *ctx, sop_record *rec, sop_record *extra, sop_error *err)
         if (a->node_docs[k].count > 0) {
             char docs[512];
             folded_field(rec, a->checker->col[COL_DOCS], docs, sizeof docs);
-            if (!words_in(&a->node_docs[k], docs))
+            if (!sop_words_in(&a->node_docs[k], docs))
                 continue;
         }
         *done_at = at;
@@ -1629,8 +1547,8 @@ static json_t *coaching_rows(const sop_audit *a)
                               sizeof time_stage);
     size_t n2 = sop_text_fold(cfg->coach_done_stage, strlen(cfg->coach_done_stage), done_stage,
                               sizeof done_stage);
-    long ts = n1 != (size_t)-1 ? words_find(&a->stages, time_stage) : -1;
-    long ds = n2 != (size_t)-1 ? words_find(&a->stages, done_stage) : -1;
+    long ts = n1 != (size_t)-1 ? sop_words_find(&a->stages, time_stage) : -1;
+    long ds = n2 != (size_t)-1 ? sop_words_find(&a->stages, done_stage) : -1;
     json_t *rows = json_array();
     if (rows == NULL || ts < 0 || ds < 0)
         return rows;
