@@ -1,0 +1,145 @@
+/* stats.c - z-test, p-chart, quantiles, absorbing Markov chains. */
+#include "stats.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+bool sop_ztest2(double x1, double n1, double x2, double n2, double *z, double *p)
+{
+    *z = 0;
+    *p = 1;
+    if (!(n1 > 0) || !(n2 > 0))
+        return false;
+    double pool = (x1 + x2) / (n1 + n2);
+    if (!(pool > 0) || !(pool < 1))
+        return false;
+    double se = sqrt(pool * (1 - pool) * (1 / n1 + 1 / n2));
+    *z = (x1 / n1 - x2 / n2) / se;
+    *p = erfc(fabs(*z) / sqrt(2.0));
+    return true;
+}
+
+void sop_pchart_limits(double pbar, double n, double sigmas, double *lower, double *upper)
+{
+    double half = n > 0 ? sigmas * sqrt(pbar * (1 - pbar) / n) : 1;
+    *lower = pbar - half < 0 ? 0 : pbar - half;
+    *upper = pbar + half > 1 ? 1 : pbar + half;
+}
+
+static int by_value(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+double sop_quantile(double *v, size_t n, double q)
+{
+    qsort(v, n, sizeof *v, by_value);
+    double h = (double)(n - 1) * q;
+    size_t lo = (size_t)floor(h);
+    if (lo + 1 >= n)
+        return v[n - 1];
+    return v[lo] + (h - (double)lo) * (v[lo + 1] - v[lo]);
+}
+
+/* Solves a x = b for the n x n matrix a (row-major, destroyed); false when
+ * singular. */
+static bool solve(double *a, double *b, size_t n)
+{
+    for (size_t c = 0; c < n; c++) {
+        size_t best = c;
+        for (size_t r = c + 1; r < n; r++)
+            if (fabs(a[r * n + c]) > fabs(a[best * n + c]))
+                best = r;
+        if (fabs(a[best * n + c]) < 1e-300)
+            return false;
+        if (best != c) {
+            for (size_t k = 0; k < n; k++) {
+                double t = a[c * n + k];
+                a[c * n + k] = a[best * n + k];
+                a[best * n + k] = t;
+            }
+            double t = b[c];
+            b[c] = b[best];
+            b[best] = t;
+        }
+        for (size_t r = c + 1; r < n; r++) {
+            double f = a[r * n + c] / a[c * n + c];
+            if (f == 0)
+                continue;
+            for (size_t k = c; k < n; k++)
+                a[r * n + k] -= f * a[c * n + k];
+            b[r] -= f * b[c];
+        }
+    }
+    for (size_t c = n; c-- > 0;) {
+        double s = b[c];
+        for (size_t k = c + 1; k < n; k++)
+            s -= a[c * n + k] * b[k];
+        b[c] = s / a[c * n + c];
+    }
+    return true;
+}
+
+/* The conversion probability from the start with state `removed` (or m:
+ * none) turned into null. */
+static double conversion(size_t m, const double *start, const double *trans, const double *conv,
+                         const double *out_total, double start_total, size_t removed,
+                         double *a, double *b, size_t *index)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < m; i++)
+        index[i] = i == removed ? (size_t)-1 : n++;
+    memset(a, 0, n * n * sizeof *a);
+    for (size_t i = 0; i < m; i++) {
+        if (i == removed)
+            continue;
+        size_t r = index[i];
+        a[r * n + r] = 1;
+        b[r] = out_total[i] > 0 ? conv[i] / out_total[i] : 0;
+        for (size_t j = 0; j < m; j++)
+            if (j != removed && trans[i * m + j] != 0)
+                a[r * n + index[j]] -= trans[i * m + j] / out_total[i];
+    }
+    if (n > 0 && !solve(a, b, n))
+        return 0;
+    double p = 0;
+    for (size_t i = 0; i < m; i++)
+        if (i != removed && start_total > 0)
+            p += start[i] / start_total * b[index[i]];
+    return p;
+}
+
+double sop_markov_removal(size_t m, const double *start, const double *trans,
+                          const double *conv, const double *null, double *removal)
+{
+    if (m == 0 || m > 512)
+        return -1;
+    double *a = malloc(m * m * sizeof *a), *b = malloc(m * sizeof *b);
+    double *out_total = malloc(m * sizeof *out_total);
+    size_t *index = malloc(m * sizeof *index);
+    double p = -1;
+    if (a && b && out_total && index) {
+        double start_total = 0;
+        for (size_t i = 0; i < m; i++) {
+            start_total += start[i];
+            out_total[i] = conv[i] + null[i];
+            for (size_t j = 0; j < m; j++)
+                out_total[i] += trans[i * m + j];
+        }
+        p = conversion(m, start, trans, conv, out_total, start_total, m, a, b, index);
+        for (size_t c = 0; c < m; c++) {
+            double without = conversion(m, start, trans, conv, out_total, start_total, c, a, b,
+                                        index);
+            removal[c] = p > 0 ? 1 - without / p : 0;
+            if (removal[c] < 0)
+                removal[c] = 0;
+        }
+    }
+    free(a);
+    free(b);
+    free(out_total);
+    free(index);
+    return p;
+}

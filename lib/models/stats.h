@@ -1,0 +1,35 @@
+/* stats.h - the statistics the diagnostic programs share: a two-proportion
+ * z-test, p-chart limits, exact quantiles, and the absorbing Markov chain
+ * of attribution solved exactly (no simulation).  Pure functions. */
+#ifndef SOP_STATS_H
+#define SOP_STATS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* Pooled two-proportion z-test of x1/n1 against x2/n2: z (positive when
+ * the first proportion is the larger) and the two-sided p-value.  False
+ * (z 0, p 1) when a sample is empty or the pooled proportion is 0 or 1,
+ * where the test says nothing. */
+bool sop_ztest2(double x1, double n1, double x2, double n2, double *z, double *p);
+
+/* p-chart limits for a sample of n around the centre line pbar:
+ * pbar -/+ sigmas * sqrt(pbar (1 - pbar) / n), clipped to 0..1. */
+void sop_pchart_limits(double pbar, double n, double sigmas, double *lower, double *upper);
+
+/* The q-quantile (0..1) of v[0..n-1] by linear interpolation between
+ * order statistics (Hyndman-Fan type 7, R's default); v is reordered.
+ * n > 0. */
+double sop_quantile(double *v, size_t n, double q);
+
+/* An absorbing first-order Markov chain over m touch states, from path
+ * counts: start[i] paths begin at i, trans[i*m+j] steps i -> j,
+ * conv[i] and null[i] paths end at i converting or not.  Fills
+ * removal[i] (the share of the conversion probability lost when state i
+ * is removed: its inbound steps go to null) and returns the conversion
+ * probability from the start; -1 when m is 0 or too large (> 512) or
+ * memory runs out.  Solved by Gaussian elimination with partial pivoting. */
+double sop_markov_removal(size_t m, const double *start, const double *trans,
+                          const double *conv, const double *null, double *removal);
+
+#endif

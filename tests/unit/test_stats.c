@@ -1,0 +1,133 @@
+/* test_stats.c - unit tests of lib/models/stats.c against figures computed
+ * by hand: the pooled two-proportion z-test, p-chart limits, type-7
+ * quantiles, and the removal effects of an absorbing Markov chain on the
+ * textbook three-channel toy whose credits are known (0.2 / 0.4 / 0.4). */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <math.h>
+#include <string.h>
+
+#include "stats.h"
+
+static void ztest_by_hand(void **state)
+{
+    (void)state;
+    double z, p;
+    /* 53/100 against 31/100: pooled 0.42, se sqrt(0.42 * 0.58 * 0.02) */
+    assert_true(sop_ztest2(53, 100, 31, 100, &z, &p));
+    double se = sqrt(0.42 * 0.58 * 0.02);
+    assert_true(fabs(z - 0.22 / se) < 1e-12);
+    assert_true(fabs(z - 3.151875) < 1e-6);
+    assert_true(fabs(p - 0.0016223) < 1e-7);
+    /* the other way round: z changes sign, p does not */
+    double z2, p2;
+    assert_true(sop_ztest2(31, 100, 53, 100, &z2, &p2));
+    assert_true(fabs(z + z2) < 1e-12 && fabs(p - p2) < 1e-15);
+    /* equal rates: z 0, p 1 */
+    assert_true(sop_ztest2(30, 100, 60, 200, &z, &p));
+    assert_true(fabs(z) < 1e-12 && fabs(p - 1) < 1e-12);
+}
+
+static void ztest_says_nothing(void **state)
+{
+    (void)state;
+    double z, p;
+    assert_false(sop_ztest2(0, 0, 3, 10, &z, &p));
+    assert_true(z == 0 && p == 1);
+    assert_false(sop_ztest2(0, 10, 0, 20, &z, &p));   /* pooled 0 */
+    assert_false(sop_ztest2(10, 10, 20, 20, &z, &p)); /* pooled 1 */
+    assert_true(p == 1);
+}
+
+static void pchart_by_hand(void **state)
+{
+    (void)state;
+    double lo, hi;
+    /* pbar 0.3, n 150: 0.3 -/+ 3 sqrt(0.21 / 150) */
+    sop_pchart_limits(0.3, 150, 3, &lo, &hi);
+    assert_true(fabs(lo - 0.18775028) < 1e-8 && fabs(hi - 0.41224972) < 1e-8);
+    /* small samples: clipped to 0..1 */
+    sop_pchart_limits(0.3, 2, 3, &lo, &hi);
+    assert_true(lo == 0 && hi == 1);
+}
+
+static void quantiles(void **state)
+{
+    (void)state;
+    double v[] = {4, 1, 3, 2};
+    assert_true(fabs(sop_quantile(v, 4, 0.5) - 2.5) < 1e-12);
+    assert_true(fabs(sop_quantile(v, 4, 0.9) - 3.7) < 1e-12);
+    assert_true(fabs(sop_quantile(v, 4, 0) - 1) < 1e-12);
+    assert_true(fabs(sop_quantile(v, 4, 1) - 4) < 1e-12);
+    double one[] = {7};
+    assert_true(sop_quantile(one, 1, 0.9) == 7);
+}
+
+/* Paths: C1 > C2 > C3 converts, C1 does not, C2 > C3 does not.
+ * P(convert) = 2/3 * 1/2 * 1/2 + 1/3 * 1/2 = 1/3; without C1 it is
+ * 1/6 (removal 0.5), without C2 or C3 it is 0 (removal 1): credits
+ * 0.5 / 2.5, 1 / 2.5, 1 / 2.5 = 0.2, 0.4, 0.4. */
+static void markov_toy(void **state)
+{
+    (void)state;
+    double start[3] = {2, 1, 0};
+    double trans[9] = {0, 1, 0,
+                       0, 0, 2,
+                       0, 0, 0};
+    double conv[3] = {0, 0, 1}, null[3] = {1, 0, 1};
+    double removal[3];
+    double p = sop_markov_removal(3, start, trans, conv, null, removal);
+    assert_true(fabs(p - 1.0 / 3) < 1e-12);
+    assert_true(fabs(removal[0] - 0.5) < 1e-12);
+    assert_true(fabs(removal[1] - 1) < 1e-12);
+    assert_true(fabs(removal[2] - 1) < 1e-12);
+}
+
+/* A loop (C1 > C2 > C1 > C2 converts; C2 does not): exact, not simulated.
+ * From C1: 1 -> C2; C2: 1/3 C1, 1/3 conv, 1/3 null (steps: C2>C1 once,
+ * C2>conv once, C2>null once).  x2 = x1/3 + 1/3, x1 = x2 -> x = 1/2;
+ * start: 1/2 at C1, 1/2 at C2: P = 1/2.  Without C1: x2 = 1/3, P = 1/6,
+ * removal 2/3; without C2: 0, removal 1. */
+static void markov_loop(void **state)
+{
+    (void)state;
+    double start[2] = {1, 1};
+    double trans[4] = {0, 2,
+                       1, 0};
+    double conv[2] = {0, 1}, null[2] = {0, 1};
+    double removal[2];
+    double p = sop_markov_removal(2, start, trans, conv, null, removal);
+    assert_true(fabs(p - 0.5) < 1e-12);
+    assert_true(fabs(removal[0] - 2.0 / 3) < 1e-12);
+    assert_true(fabs(removal[1] - 1) < 1e-12);
+}
+
+static void markov_edges(void **state)
+{
+    (void)state;
+    double removal[1] = {9};
+    assert_true(sop_markov_removal(0, NULL, NULL, NULL, NULL, removal) < 0);
+    /* nothing converts: probability 0, no removal effect */
+    double start[1] = {3}, trans[1] = {0}, conv[1] = {0}, null[1] = {3};
+    assert_true(sop_markov_removal(1, start, trans, conv, null, removal) == 0);
+    assert_true(removal[0] == 0);
+    /* self-loops change nothing: C1 repeated, then converts or not */
+    double t2[1] = {5}, c2[1] = {1}, n2[1] = {2};
+    assert_true(fabs(sop_markov_removal(1, start, t2, c2, n2, removal) - 1.0 / 3) < 1e-12);
+    assert_true(fabs(removal[0] - 1) < 1e-12);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(ztest_by_hand),  cmocka_unit_test(ztest_says_nothing),
+        cmocka_unit_test(pchart_by_hand), cmocka_unit_test(quantiles),
+        cmocka_unit_test(markov_toy),     cmocka_unit_test(markov_loop),
+        cmocka_unit_test(markov_edges),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
