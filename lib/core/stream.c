@@ -338,7 +338,7 @@ void sop_outputs_free(sop_outputs *o)
     sop_schema_free(&o->added);
 }
 
-int sop_side_open(sop_side *side, const char *path, const sop_cli *cli,
+int sop_side_open(sop_side *side, const char *path, const sop_cli *cli, char delimiter,
                   const char *const *names, const bool *required, size_t count,
                   sop_note_fn note, void *note_ctx, sop_error *err)
 {
@@ -351,6 +351,7 @@ int sop_side_open(sop_side *side, const char *path, const sop_cli *cli,
         .file_count = 1,
         .no_aliases = cli->no_aliases,
         .max_field = cli->max_field,
+        .delimiter = delimiter,
         .note = note,
         .note_ctx = note_ctx,
     };

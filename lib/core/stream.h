@@ -69,7 +69,8 @@ int sop_stream_run(const char *program, const sop_cli *cli, const sop_stream_mod
 /* A side file read beside the main input (a roster, a history, stage
  * events): any format, encoding and header alias, as the main input, but
  * never stdin by accident.  The named columns are looked up (col[i], -1
- * when absent); a required one missing is 65 naming the file. */
+ * when absent); a required one missing is 65 naming the file.  delimiter:
+ * the CSV delimiter, 0 for the usual ','. */
 enum { SOP_SIDE_COLUMNS = 16 };
 typedef struct sop_side {
     sop_reader *reader;
@@ -78,7 +79,7 @@ typedef struct sop_side {
     sop_record rec;              /* the row sop_side_next read */
 } sop_side;
 
-int sop_side_open(sop_side *side, const char *path, const sop_cli *cli,
+int sop_side_open(sop_side *side, const char *path, const sop_cli *cli, char delimiter,
                   const char *const *names, const bool *required, size_t count,
                   sop_note_fn note, void *note_ctx, sop_error *err);
 /* The next row into side->rec: SOP_READ_RECORD, SOP_READ_BAD (the reason:

@@ -188,7 +188,7 @@ int sop_reps_load(sop_reps *reps, const char *path, const sop_assign_config *cfg
                             cfg->rep_column};
     static const bool required[7] = {true, false, true, false, false, false, false};
     sop_side side;
-    int rc = sop_side_open(&side, path, cli, names, required, 7, NULL, NULL, err);
+    int rc = sop_side_open(&side, path, cli, 0, names, required, 7, NULL, NULL, err);
     const char *file = reps->file;
     sop_strmap seen;
     sop_strmap_init(&seen);
@@ -260,7 +260,7 @@ int sop_reps_history(sop_reps *reps, const char *path, const sop_assign_config *
     static const char *const names[] = {"rep_id", "closed_at", "outcome"};
     static const bool required[] = {true, true, true};
     sop_side side;
-    int rc = sop_side_open(&side, path, cli, names, required, 3, print_note, &note, err);
+    int rc = sop_side_open(&side, path, cli, 0, names, required, 3, print_note, &note, err);
     const char *file = side.file;
     sop_strmap ids;
     sop_strmap_init(&ids);

@@ -625,7 +625,7 @@ static int read_side(sop_audit *a, const char *path, const char *const *names,
                      const bool *required, size_t ncol, side_row_fn row, sop_error *err)
 {
     sop_side side;
-    int rc = sop_side_open(&side, path, a->cli, names, required, ncol, NULL, NULL, err);
+    int rc = sop_side_open(&side, path, a->cli, 0, names, required, ncol, NULL, NULL, err);
     while (rc == 0) {
         int got = sop_side_next(&side, err);
         if (got < 0)
