@@ -32,10 +32,8 @@ void sop_strmap_init(sop_strmap *m)
 
 void sop_strmap_free(sop_strmap *m)
 {
-    free(m->offs);
+    free(m->ent);
     free(m->arena);
-    free(m->lens);
-    free(m->hashes);
     free(m->slots);
     sop_strmap_init(m);
 }
@@ -61,7 +59,12 @@ static long lookup(const sop_strmap *m, const char *key, size_t len, uint64_t h,
         if ((s & UINT64_C(0xFFFFFFFF00000000)) != tag)
             continue;
         size_t e = (size_t)(s & 0xFFFFFFFFu) - 1;
-        if (m->hashes[e] == h && m->lens[e] == len && memcmp(m->arena + m->offs[e], key, len) == 0)
+        const struct sop_strmap_entry *x = &m->ent[e];
+        if (x->hash != h || x->len != len)
+            continue;
+        if (len <= SOP_STRMAP_HEAD ? memcmp(x->head, key, len) == 0
+                                   : memcmp(x->head, key, SOP_STRMAP_HEAD) == 0 &&
+                                         memcmp(m->arena + x->off, key, len) == 0)
             return (long)e;
     }
 }
@@ -93,10 +96,10 @@ static bool rehash(sop_strmap *m, size_t nslots)
     m->slots = slots;
     m->nslots = nslots;
     for (size_t e = 0; e < m->count; e++) {
-        size_t i = (size_t)m->hashes[e] & (nslots - 1);
+        size_t i = (size_t)m->ent[e].hash & (nslots - 1);
         while (slots[i] != 0)
             i = (i + 1) & (nslots - 1);
-        slots[i] = slot_of(e, m->hashes[e]);
+        slots[i] = slot_of(e, m->ent[e].hash);
     }
     return true;
 }
@@ -104,18 +107,10 @@ static bool rehash(sop_strmap *m, size_t nslots)
 static bool grow_entries(sop_strmap *m)
 {
     size_t cap = m->cap ? m->cap * 2 : 16;
-    size_t *offs = realloc(m->offs, cap * sizeof *offs);
-    if (offs == NULL)
+    struct sop_strmap_entry *ent = realloc(m->ent, cap * sizeof *ent);
+    if (ent == NULL)
         return false;
-    m->offs = offs;
-    uint32_t *lens = realloc(m->lens, cap * sizeof *lens);
-    if (lens == NULL)
-        return false;
-    m->lens = lens;
-    uint64_t *hashes = realloc(m->hashes, cap * sizeof *hashes);
-    if (hashes == NULL)
-        return false;
-    m->hashes = hashes;
+    m->ent = ent;
     m->cap = cap;
     return true;
 }
@@ -151,10 +146,11 @@ long sop_strmap_put_hashed(sop_strmap *m, const char *key, size_t len, uint64_t 
     memcpy(m->arena + m->used, key, len);
     m->arena[m->used + len] = '\0';
     size_t e = m->count++;
-    m->offs[e] = m->used;
+    m->ent[e].off = m->used;
     m->used += len + 1;
-    m->lens[e] = (uint32_t)len;
-    m->hashes[e] = h;
+    m->ent[e].len = (uint32_t)len;
+    m->ent[e].hash = h;
+    memcpy(m->ent[e].head, key, len < SOP_STRMAP_HEAD ? len : SOP_STRMAP_HEAD);
     m->slots[slot] = slot_of(e, h);
     *added = true;
     return (long)e;
@@ -173,17 +169,17 @@ bool sop_strmap_filter(sop_strmap *m, const bool *keep, long *renumber)
                 renumber[e] = -1;
             continue;
         }
-        memmove(m->arena + used, m->arena + m->offs[e], (size_t)m->lens[e] + 1);
-        m->offs[kept] = used;
-        used += (size_t)m->lens[e] + 1;
-        m->lens[kept] = m->lens[e];
-        m->hashes[kept] = m->hashes[e];
+        struct sop_strmap_entry x = m->ent[e];
+        memmove(m->arena + used, m->arena + x.off, (size_t)x.len + 1);
+        x.off = used;
+        used += (size_t)x.len + 1;
+        m->ent[kept] = x;
         if (renumber)
             renumber[e] = (long)kept;
-        size_t i = (size_t)m->hashes[kept] & (m->nslots - 1);
+        size_t i = (size_t)x.hash & (m->nslots - 1);
         while (slots[i] != 0)
             i = (i + 1) & (m->nslots - 1);
-        slots[i] = slot_of(kept, m->hashes[kept]);
+        slots[i] = slot_of(kept, x.hash);
         kept++;
     }
     m->count = kept;

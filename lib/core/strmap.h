@@ -9,12 +9,18 @@
 #include <stddef.h>
 #include <stdint.h>
 
+enum { SOP_STRMAP_HEAD = 12 };
+
 typedef struct sop_strmap {
     size_t count;      /* entries, numbered 0..count-1 in insertion order */
     size_t cap;        /* entry capacity */
-    size_t *offs;      /* per entry: where its key starts in the arena */
-    uint32_t *lens;
-    uint64_t *hashes;
+    struct sop_strmap_entry {
+        uint64_t hash;
+        size_t off;    /* where its key starts in the arena */
+        uint32_t len;
+        char head[SOP_STRMAP_HEAD]; /* the key's first bytes: a short key (an id)
+                                       is compared without reading the arena */
+    } *ent;            /* one record per entry: a lookup touches one cache line */
     char *arena;       /* the keys, each NUL-terminated */
     size_t used, arena_cap;
     uint64_t *slots;   /* the hash's top 32 bits, then entry number + 1; 0 = empty */
@@ -35,6 +41,14 @@ uint64_t sop_strmap_hash(const char *key, size_t len);
 long sop_strmap_find_hashed(const sop_strmap *m, const char *key, size_t len, uint64_t hash);
 long sop_strmap_put_hashed(sop_strmap *m, const char *key, size_t len, uint64_t hash,
                            bool *added);
+/* Starts loading the slot a lookup of hash h will read first, so the
+ * cache miss of a big map overlaps with other work done before the
+ * lookup. */
+static inline void sop_strmap_prefetch(const sop_strmap *m, uint64_t h)
+{
+    if (m->nslots > 0)
+        __builtin_prefetch(&m->slots[(size_t)h & (m->nslots - 1)]);
+}
 /* The entry number of key, added if new (*added says which); -1 when out
  * of memory or the key is longer than 4 GiB. */
 long sop_strmap_put(sop_strmap *m, const char *key, size_t len, bool *added);
@@ -42,9 +56,9 @@ long sop_strmap_put(sop_strmap *m, const char *key, size_t len, bool *added);
  * its length. */
 static inline const char *sop_strmap_key(const sop_strmap *m, size_t i)
 {
-    return m->arena + m->offs[i];
+    return m->arena + m->ent[i].off;
 }
-static inline size_t sop_strmap_len(const sop_strmap *m, size_t i) { return m->lens[i]; }
+static inline size_t sop_strmap_len(const sop_strmap *m, size_t i) { return m->ent[i].len; }
 /* Keeps only the entries with keep[i], in their order; the entry numbers
  * change: renumber[i] gets the new number or -1 (may be NULL).  False when
  * out of memory (the map is then unchanged). */

@@ -206,7 +206,7 @@ static void stage_list(const sop_funnel *f, char *buf, size_t size)
         n += (size_t)snprintf(buf + n, size - n, "%s%s", i ? ", " : "", f->cfg->stage[i]);
 }
 
-static long deal_add(sop_funnel *f, const char *id, size_t len)
+static long deal_add(sop_funnel *f, const char *id, size_t len, uint64_t hash)
 {
     if (f->deals.count >= f->deal_cap) {
         size_t cap = f->deal_cap ? f->deal_cap * 2 : 1024;
@@ -221,7 +221,7 @@ static long deal_add(sop_funnel *f, const char *id, size_t len)
         f->deal_cap = cap;
     }
     bool added;
-    long e = sop_strmap_put(&f->deals, id, len, &added);
+    long e = sop_strmap_put_hashed(&f->deals, id, len, hash, &added);
     if (e >= 0 && added) {
         fn_deal *d = &f->deal[e];
         memset(d, 0, sizeof *d);
@@ -272,11 +272,20 @@ static int record(void *ctx, sop_record *rec, sop_record *extra, sop_error *err)
     const char *out_s = sop_record_trimmed(rec, f->col_outcome, &out_len);
     if (id_len == 0 || sop_value_missing(NULL, id, id_len))
         return reject(err, "no deal_id");
+    /* the deal's slot loads while the time, outcome and stage are parsed */
+    uint64_t hash = sop_strmap_hash(id, id_len);
+    sop_strmap_prefetch(&f->deals, hash);
     if (at_len == 0 || sop_value_missing(NULL, at_s, at_len))
         return reject(err, "no time (at)");
     int64_t at;
     if (!sop_parse_time(at_s, at_len, &f->cli->tz, true, &at))
         return reject(err, "at \"%.*s\" is not a time", SHOW(at_len), at_s);
+    /* the deal's record loads while the outcome and stage are parsed */
+    long known = sop_strmap_find_hashed(&f->deals, id, id_len, hash);
+    if (known >= 0) {
+        __builtin_prefetch(&f->deal[known]);
+        __builtin_prefetch(&f->at[(size_t)known * f->nst]);
+    }
     int outcome = OUT_OPEN;
     char folded[SOP_WORD_LEN];
     if (out_len > 0 && !sop_value_missing(NULL, out_s, out_len)) {
@@ -316,7 +325,7 @@ static int record(void *ctx, sop_record *rec, sop_record *extra, sop_error *err)
     if (outcome == OUT_WON)
         stage = (long)f->nst - 1;
     /* the deal, and what this event may not contradict */
-    long e = deal_add(f, id, id_len);
+    long e = known >= 0 ? known : deal_add(f, id, id_len, hash);
     if (e < 0)
         return fn_oom(err);
     fn_deal *d = &f->deal[e];

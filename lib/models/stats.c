@@ -2,6 +2,7 @@
 #include "stats.h"
 
 #include <math.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -27,20 +28,51 @@ void sop_pchart_limits(double pbar, double n, double sigmas, double *lower, doub
     *upper = pbar + half > 1 ? 1 : pbar + half;
 }
 
-static int by_value(const void *a, const void *b)
+/* The k-th smallest of v[0..n-1] (0-based), v reordered so that every
+ * element after k is at least it: Hoare's selection, median-of-three
+ * pivots, linear on average (a full sort of a million durations showed in
+ * profiles). */
+static double select_kth(double *v, size_t n, size_t k)
 {
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
+    ptrdiff_t lo = 0, hi = (ptrdiff_t)n - 1, want = (ptrdiff_t)k;
+    while (lo < hi) {
+        ptrdiff_t mid = lo + (hi - lo) / 2;
+        double a = v[lo], b = v[mid], c = v[hi];
+        double pivot = a < b ? (b < c ? b : (a < c ? c : a)) : (a < c ? a : (b < c ? c : b));
+        ptrdiff_t i = lo, j = hi;
+        while (i <= j) {
+            while (v[i] < pivot)
+                i++;
+            while (v[j] > pivot)
+                j--;
+            if (i <= j) {
+                double t = v[i];
+                v[i++] = v[j];
+                v[j--] = t;
+            }
+        }
+        if (want <= j)
+            hi = j;
+        else if (want >= i)
+            lo = i;
+        else
+            break; /* between j and i: equal to the pivot */
+    }
+    return v[k];
 }
 
 double sop_quantile(double *v, size_t n, double q)
 {
-    qsort(v, n, sizeof *v, by_value);
     double h = (double)(n - 1) * q;
     size_t lo = (size_t)floor(h);
+    double a = select_kth(v, n, lo);
     if (lo + 1 >= n)
-        return v[n - 1];
-    return v[lo] + (h - (double)lo) * (v[lo + 1] - v[lo]);
+        return a;
+    double b = v[lo + 1];
+    for (size_t i = lo + 2; i < n; i++)
+        if (v[i] < b)
+            b = v[i];
+    return a + (h - (double)lo) * (b - a);
 }
 
 /* Solves a x = b for the n x n matrix a (row-major, destroyed); false when

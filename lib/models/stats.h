@@ -19,7 +19,7 @@ void sop_pchart_limits(double pbar, double n, double sigmas, double *lower, doub
 
 /* The q-quantile (0..1) of v[0..n-1] by linear interpolation between
  * order statistics (Hyndman-Fan type 7, R's default); v is reordered.
- * n > 0. */
+ * n > 0, no NaN. */
 double sop_quantile(double *v, size_t n, double q);
 
 /* An absorbing first-order Markov chain over m touch states, from path

@@ -9,6 +9,7 @@
 #include <cmocka.h>
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "stats.h"
@@ -65,6 +66,39 @@ static void quantiles(void **state)
     assert_true(fabs(sop_quantile(v, 4, 1) - 4) < 1e-12);
     double one[] = {7};
     assert_true(sop_quantile(one, 1, 0.9) == 7);
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* Selection gives what a full sort gives, on random arrays full of ties
+ * and on sorted and reversed ones. */
+static void quantiles_match_sorting(void **state)
+{
+    (void)state;
+    uint64_t r = 42;
+    double v[257], sorted[257];
+    for (int round = 0; round < 3000; round++) {
+        size_t n = 1 + (size_t)(round % 257);
+        for (size_t i = 0; i < n; i++) {
+            r = r * 6364136223846793005u + 1442695040888963407u;
+            int shape = round % 3;
+            v[i] = shape == 0 ? (double)(r >> 60) : shape == 1 ? (double)i : (double)(n - i);
+        }
+        memcpy(sorted, v, n * sizeof *v);
+        qsort(sorted, n, sizeof *sorted, cmp_double);
+        double qs[] = {0, 0.1, 0.5, 0.9, 0.999, 1};
+        for (size_t k = 0; k < 6; k++) {
+            double h = (double)(n - 1) * qs[k];
+            size_t lo = (size_t)floor(h);
+            double want = lo + 1 < n ? sorted[lo] + (h - (double)lo) * (sorted[lo + 1] - sorted[lo])
+                                     : sorted[n - 1];
+            assert_true(fabs(sop_quantile(v, n, qs[k]) - want) < 1e-9);
+        }
+    }
 }
 
 /* Paths: C1 > C2 > C3 converts, C1 does not, C2 > C3 does not.
@@ -126,6 +160,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(ztest_by_hand),  cmocka_unit_test(ztest_says_nothing),
         cmocka_unit_test(pchart_by_hand), cmocka_unit_test(quantiles),
+        cmocka_unit_test(quantiles_match_sorting),
         cmocka_unit_test(markov_toy),     cmocka_unit_test(markov_loop),
         cmocka_unit_test(markov_edges),
     };
