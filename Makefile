@@ -68,6 +68,7 @@ $(BUILD)/tests/%: tests/unit/%.c $(LIB_A) $(BUILD)/flags
 DEMO_NOW := --now 2026-11-30T18:00+08:00 --tz Asia/Shanghai
 DEMO_AUDIT := $(DEMO_NOW) --no-progress --reps samples/reps.csv --events samples/stage_events.csv \
               samples/activities.csv
+DEMO_FUNNEL := $(DEMO_NOW) -q --no-progress --activities samples/activities.csv samples/stage_events.csv
 demo: all
 	@echo '== lead-score samples/leads.csv (first 12 leads, as a table) =='
 	@bin/lead-score --no-progress samples/leads.csv -f table | head -n 13
@@ -99,6 +100,30 @@ demo: all
 	@echo
 	@echo '== followup-audit --report coaching: who to coach on which stage =='
 	@bin/followup-audit $(DEMO_AUDIT) --report coaching -f table
+	@echo
+	@echo '== funnel-diag: where the sample deals leak (stage events, any order) =='
+	@bin/funnel-diag $(DEMO_NOW) --no-progress -f table samples/stage_events.csv
+	@echo
+	@echo '== funnel-diag --report reasons: why they were lost, per stage (first 8) =='
+	@bin/funnel-diag $(DEMO_NOW) --no-progress --report reasons -f table samples/stage_events.csv | head -n 9
+	@echo
+	@echo '== funnel-diag --report evidence: won deals without the evidence chain, price losses without a value comparison =='
+	@bin/funnel-diag $(DEMO_FUNNEL) --report evidence -f table
+	@echo
+	@echo '== funnel-diag --report actions: the improvement list =='
+	@bin/funnel-diag $(DEMO_FUNNEL) --report actions
+	@echo
+	@echo '== funnel-diag --report attribution --model markov: which touches drive closes =='
+	@bin/funnel-diag $(DEMO_FUNNEL) --report attribution --model markov -f table
+	@echo
+	@echo '== funnel-diag --report breakpoints: 20000 generated stage events with a jump planted in the last week =='
+	@python3 scripts/gen-samples --stage-events 20000 --jump 22 --out $(BUILD)/demo-events.csv
+	@bin/funnel-diag --now 2026-11-30T00:00+08:00 --tz Asia/Shanghai --no-progress --report breakpoints \
+	  -f csv $(BUILD)/demo-events.csv | cut -d, -f1,6,9,10,13,14
+	@echo '   (the same size of pure noise flags nothing:)'
+	@python3 scripts/gen-samples --stage-events 20000 --out $(BUILD)/demo-noise.csv
+	@bin/funnel-diag --now 2026-11-30T00:00+08:00 --tz Asia/Shanghai --no-progress --report breakpoints \
+	  -f csv $(BUILD)/demo-noise.csv | cut -d, -f1,6,9,10,13,14
 
 unit: $(UNIT_BIN)
 check: all $(UNIT_BIN)

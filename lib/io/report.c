@@ -8,13 +8,19 @@
 
 #include "writer.h"
 
-/* A scalar as text: integers plainly, reals with up to four decimals. */
+/* A scalar as text: integers plainly, reals with up to four decimals (a
+ * real too small for them, a p-value of 1.9e-8, in four significant
+ * digits rather than as 0). */
 static void scalar_text(const json_t *v, char *buf, size_t size)
 {
     if (json_is_integer(v)) {
         snprintf(buf, size, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
     } else if (json_is_real(v)) {
         double d = json_real_value(v);
+        if (d != 0 && fabs(d) < 0.00005) {
+            snprintf(buf, size, "%.4g", d);
+            return;
+        }
         snprintf(buf, size, "%.4f", d);
         char *dot = strchr(buf, '.');
         if (dot) { /* 0.7800 -> 0.78, 3.0000 -> 3 */

@@ -161,13 +161,12 @@ static int bind(void *ctx, const sop_schema *input, sop_error *err)
     if (f->by == BY_COLUMN) {
         const char *name = strcmp(f->opts.by, "rep") == 0 ? "rep_id" : f->opts.by;
         f->col_group = sop_find_column(input, name);
-        if (f->col_group < 0)
-            return sop_error_set(err, SOP_EXIT_DATAERR, NULL, 0, "--by %s: the stage events "
-                                 "have no column %s", f->opts.by, name);
+        f->group_bound = f->group_bound || f->col_group >= 0;
     }
-    const char *need = f->col_deal < 0 ? "deal_id" : f->col_stage < 0 ? "stage"
-                       : f->col_at < 0 ? "at" : NULL;
-    if (need)
+    /* JSON Lines: the columns grow record by record (the first bind has
+     * none); a record without deal_id or at is then rejected on its own */
+    const char *need = f->col_deal < 0 ? "deal_id" : f->col_at < 0 ? "at" : NULL;
+    if (input->count > 0 && need)
         return sop_error_set(err, SOP_EXIT_DATAERR, NULL, 0, "the stage events have no %s "
                              "column (deal_id, stage, at are needed)", need);
     return 0;
@@ -835,6 +834,10 @@ static int finish(void *ctx, sop_error *err)
 {
     sop_funnel *f = ctx;
     int rc = 0;
+    if (f->by == BY_COLUMN && !f->group_bound)
+        return sop_error_set(err, SOP_EXIT_DATAERR, NULL, 0, "--by %s: the stage events have no "
+                             "column %s", f->opts.by, strcmp(f->opts.by, "rep") == 0 ? "rep_id"
+                                                                                 : f->opts.by);
     if (f->opts.activities_path && f->opts.report != SOP_FUNNEL_STAGES_REPORT &&
         f->opts.report != SOP_FUNNEL_BREAKPOINTS && f->opts.report != SOP_FUNNEL_PCHART &&
         f->opts.report != SOP_FUNNEL_REASONS)

@@ -53,6 +53,7 @@ struct sop_funnel {
     /* columns of the events */
     long col_deal, col_stage, col_at, col_rep, col_amount, col_outcome, col_reason, col_group;
     enum { BY_NONE, BY_PERIOD, BY_COLUMN } by;
+    bool group_bound;      /* the --by column was seen */
     /* deals */
     sop_strmap deals;
     fn_deal *deal;

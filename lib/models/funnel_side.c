@@ -331,9 +331,10 @@ json_t *fn_evidence_rows(const sop_funnel *f)
             const sop_funnel_match *m = &cfg->contradiction[list[i].rule];
             snprintf(rule, sizeof rule, "%s", m->name);
             snprintf(detail, sizeof detail, "lost on \"%s\", but no activity before the loss "
-                     "matches %s%s%s%s", sop_strmap_key(&f->reasons, (size_t)deal->reason),
-                     m->actions[0] ? "actions " : "", m->actions, m->actions[0] && m->words[0]
-                     ? " with " : "", m->words[0] ? m->words : "");
+                     "shows what the reason implies (%s%s%s)",
+                     sop_strmap_key(&f->reasons, (size_t)deal->reason),
+                     m->actions[0] ? m->actions : "", m->actions[0] && m->words[0] ? "; " : "",
+                     m->words);
         }
         json_t *row = json_object();
         ok = row && json_array_append_new(rows, row) == 0 &&
