@@ -188,7 +188,7 @@ json_t *sop_attrib_rows(const sop_attrib *a, unsigned models, double *p_convert)
     int first_model = 0;
     while (first_model < SOP_ATTRIB_MODELS && !(models >> first_model & 1u))
         first_model++;
-    for (size_t i = 0; i < m; i++)
+    for (size_t i = 0; ok && i < m; i++)
         order[i] = i;
     if (ok && m > 1) {
         order_ctx ctx = {a, first_model == SOP_ATTRIB_MARKOV ? markov : a->credit[first_model]};
