@@ -161,12 +161,13 @@ double sop_markov_removal(size_t m, const double *start, const double *trans,
                 out_total[i] += trans[i * m + j];
         }
         p = conversion(m, start, trans, conv, out_total, start_total, m, a, b, index);
+        p = p < 1e-12 ? 0 : p > 1 ? 1 : p;
         for (size_t c = 0; c < m; c++) {
             double without = conversion(m, start, trans, conv, out_total, start_total, c, a, b,
                                         index);
-            removal[c] = p > 0 ? 1 - without / p : 0;
-            if (removal[c] < 0)
-                removal[c] = 0;
+            /* elimination leaves rounding noise around 0 and 1 */
+            removal[c] = p > 1e-12 ? 1 - without / p : 0;
+            removal[c] = removal[c] < 1e-12 ? 0 : removal[c] > 1 ? 1 : removal[c];
         }
     }
     free(a);
