@@ -1012,12 +1012,51 @@ bool sop_parse_time(const char *s, size_t len, const sop_tz *tz, bool allow_seri
     return sop_parse_time_of_day(s, len, tz, allow_serial, out_epoch, &has_time);
 }
 
+/* Two ASCII digits at p, or -1. */
+static int two_digits(const unsigned char *p)
+{
+    if (p[0] < '0' || p[0] > '9' || p[1] < '0' || p[1] > '9')
+        return -1;
+    return (p[0] - '0') * 10 + (p[1] - '0');
+}
+
+/* The shape nearly every export writes, "YYYY-MM-DD HH:MM" or
+ * "YYYY-MM-DD HH:MM:SS" (or with 'T'), plain ASCII, years 1900-2199, read
+ * at fixed places: the general parser's copying, folding and checks cost
+ * more than the rest of a stage-event record.  False: not this shape (the
+ * general parser decides). */
+static bool fast_civil(const unsigned char *p, size_t len, int64_t *local)
+{
+    if ((len != 16 && len != 19) || p[4] != '-' || p[7] != '-' || (p[10] != ' ' && p[10] != 'T') ||
+        p[13] != ':' || (len == 19 && p[16] != ':'))
+        return false;
+    int c = two_digits(p), yy = two_digits(p + 2), m = two_digits(p + 5), d = two_digits(p + 8);
+    int h = two_digits(p + 11), mi = two_digits(p + 14), sec = len == 19 ? two_digits(p + 17) : 0;
+    if (c < 19 || c > 21 || yy < 0 || h < 0 || h > 23 || mi < 0 || mi > 59 || sec < 0 || sec > 59 ||
+        !valid_date(c * 100 + yy, m, d))
+        return false;
+    *local = days_from_civil(c * 100 + yy, (unsigned)m, (unsigned)d) * SECS_PER_DAY +
+             h * 3600 + mi * 60 + sec;
+    return true;
+}
+
 bool sop_parse_time_of_day(const char *s, size_t len, const sop_tz *tz, bool allow_serial,
                            int64_t *out_epoch, bool *has_time)
 {
     *has_time = false;
     if (!s || !out_epoch)
         return false;
+    {
+        const unsigned char *q = (const unsigned char *)s;
+        size_t qlen = len;
+        int64_t civil;
+        trim(&q, &qlen);
+        if (fast_civil(q, qlen, &civil)) {
+            *has_time = true;
+            *out_epoch = civil - sop_tz_offset_for_local(tz, civil);
+            return true;
+        }
+    }
     const unsigned char *p = (const unsigned char *)s;
     trim(&p, &len);
     unsigned char b[TIME_TEXT_MAX];

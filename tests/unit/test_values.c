@@ -1154,6 +1154,44 @@ static void test_time_of_day(void **state)
     assert_false(has_time);
 }
 
+/* The fixed-place reading of "YYYY-MM-DD HH:MM[:SS]" agrees with the
+ * general parser (the same time written with slashes, which only it
+ * reads) on random times, valid or not (30 February, hour 24, minute 60),
+ * in a zone with daylight saving time and historical changes. */
+static void test_time_fast_and_slow_agree(void **state)
+{
+    (void)state;
+    sop_tz tz = zone("America/New_York");
+    uint64_t r = 7;
+    int bad = 0;
+    for (int i = 0; i < 200000; i++) {
+        r = r * 6364136223846793005u + 1442695040888963407u;
+        unsigned y = 1890 + (unsigned)(r >> 33) % 320, m = 1 + (unsigned)(r >> 20) % 13;
+        unsigned d = 1 + (unsigned)(r >> 10) % 31, h = (unsigned)(r >> 40) % 25;
+        unsigned mi = (unsigned)(r >> 50) % 61, sec = (unsigned)(r >> 5) % 61;
+        char dash[40], slash[40];
+        bool secs = (r & 1) != 0;
+        if (secs) {
+            snprintf(dash, sizeof dash, "%04u-%02u-%02u%c%02u:%02u:%02u", y, m, d,
+                     (r & 2) ? 'T' : ' ', h, mi, sec);
+            snprintf(slash, sizeof slash, "%04u/%02u/%02u %02u:%02u:%02u", y, m, d, h, mi, sec);
+        } else {
+            snprintf(dash, sizeof dash, "%04u-%02u-%02u %02u:%02u", y, m, d, h, mi);
+            snprintf(slash, sizeof slash, "%04u/%02u/%02u %02u:%02u", y, m, d, h, mi);
+        }
+        int64_t a = 0, b = 0;
+        bool ha = false, hb = false;
+        bool oka = sop_parse_time_of_day(dash, strlen(dash), &tz, true, &a, &ha);
+        bool okb = sop_parse_time_of_day(slash, strlen(slash), &tz, true, &b, &hb);
+        if (oka != okb || (oka && (a != b || !ha || !hb))) {
+            if (bad++ < 5)
+                print_error("%s: %d %lld, %s: %d %lld\n", dash, oka, (long long)a, slash, okb,
+                            (long long)b);
+        }
+    }
+    assert_int_equal(bad, 0);
+}
+
 /* A named zone's offsets are read from a table built at start-up: every
  * instant from 1900 to 2100 (sampled every 6 h 17 s) shows the same local
  * time as the C library says, across DST and historical changes. */
@@ -1187,6 +1225,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_time_shown_beyond_9999),
+        cmocka_unit_test(test_time_fast_and_slow_agree),
         cmocka_unit_test(test_number_plain),
         cmocka_unit_test(test_number_grouped),
         cmocka_unit_test(test_number_currency),
