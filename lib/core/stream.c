@@ -338,6 +338,14 @@ void sop_outputs_free(sop_outputs *o)
     sop_schema_free(&o->added);
 }
 
+/* Looks the side file's columns up in the schema as it now is. */
+static void side_bind(sop_side *side, const sop_schema *schema)
+{
+    for (size_t i = 0; i < SOP_SIDE_COLUMNS; i++)
+        side->col[i] = i < side->count ? sop_find_column(schema, side->names[i]) : -1;
+    side->bound = schema->count;
+}
+
 int sop_side_open(sop_side *side, const char *path, const sop_cli *cli, char delimiter,
                   const char *const *names, const bool *required, size_t count,
                   sop_note_fn note, void *note_ctx, sop_error *err)
@@ -359,19 +367,22 @@ int sop_side_open(sop_side *side, const char *path, const sop_cli *cli, char del
     if (rc != 0)
         return rc;
     const sop_schema *schema = sop_reader_schema(side->reader);
-    for (size_t i = 0; i < SOP_SIDE_COLUMNS; i++)
-        side->col[i] = -1;
-    for (size_t i = 0; i < count && i < SOP_SIDE_COLUMNS; i++) {
-        side->col[i] = sop_find_column(schema, names[i]);
+    side->names = names;
+    side->count = count < SOP_SIDE_COLUMNS ? count : SOP_SIDE_COLUMNS;
+    side_bind(side, schema);
+    for (size_t i = 0; schema->count > 0 && i < side->count; i++)
         if (side->col[i] < 0 && required && required[i])
             return sop_error_set(err, SOP_EXIT_DATAERR, side->file, 1, "no column %s", names[i]);
-    }
     return 0;
 }
 
 int sop_side_next(sop_side *side, sop_error *err)
 {
-    return sop_reader_next(side->reader, &side->rec, err);
+    int got = sop_reader_next(side->reader, &side->rec, err);
+    const sop_schema *schema = sop_reader_schema(side->reader);
+    if (got > 0 && schema->count != side->bound)
+        side_bind(side, schema);
+    return got;
 }
 
 void sop_side_close(sop_side *side)

@@ -69,7 +69,9 @@ int sop_stream_run(const char *program, const sop_cli *cli, const sop_stream_mod
 /* A side file read beside the main input (a roster, a history, stage
  * events): any format, encoding and header alias, as the main input, but
  * never stdin by accident.  The named columns are looked up (col[i], -1
- * when absent); a required one missing is 65 naming the file.  delimiter:
+ * when absent); a required one missing is 65 naming the file (JSON Lines:
+ * the keys are known record by record, so a record without a required key
+ * reads as an empty value there).  delimiter:
  * the CSV delimiter, 0 for the usual ','. */
 enum { SOP_SIDE_COLUMNS = 16 };
 typedef struct sop_side {
@@ -77,6 +79,8 @@ typedef struct sop_side {
     char file[256];              /* display name, for messages */
     long col[SOP_SIDE_COLUMNS];
     sop_record rec;              /* the row sop_side_next read */
+    const char *const *names;    /* the columns asked for (JSON Lines: */
+    size_t count, bound;         /* looked up again as the keys grow) */
 } sop_side;
 
 int sop_side_open(sop_side *side, const char *path, const sop_cli *cli, char delimiter,
