@@ -83,6 +83,7 @@ static int on_option(void *ctx, int id, const char *arg, sop_error *err)
             return sop_error_set(err, SOP_EXIT_USAGE, NULL, 0, "--fail-on knows breakpoints, "
                                  "not \"%s\"", arg);
         m->fail_on = true;
+        m->opts.breakpoints = true;
         break;
     default: break;
     }
@@ -170,8 +171,8 @@ int main(int argc, char **argv)
             "  evidence     won deals without the evidence chain (>= 2 visits, a custom\n"
             "               proposal, an e-mail confirming needs), lost deals whose reason\n"
             "               contradicts the record (price, but no value comparison sent)\n"
-            "  actions      an improvement list (JSON Lines) from breakpoints and frequent\n"
-            "               contradictions, with the figures behind each\n"
+            "  actions      an improvement list (JSON Lines) from breakpoints, frequent\n"
+            "               contradictions and evidence gaps, with the figures behind each\n"
             "  attribution  credit for won deals over touch types (--model)\n"
             "Reports are a table on a terminal, else CSV (actions: JSON Lines); -f chooses.",
         .options = options,

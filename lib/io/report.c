@@ -301,7 +301,7 @@ int sop_rows_emit(const json_t *rows, const char *const *columns, const sop_cli 
         return rc;
     if (fmt == SOP_FMT_JSONL) {
         for (size_t i = 0; rc == 0 && i < json_array_size(rows); i++) {
-            char *line = sop_json_text(json_array_get(rows, i), 0, 6);
+            char *line = sop_json_text(json_array_get(rows, i), 0, 10);
             if (line == NULL)
                 rc = sop_error_set(err, SOP_EXIT_SOFTWARE, NULL, 0, "out of memory");
             else if ((rc = sop_writer_text(w, line, strlen(line), err)) == 0)
@@ -309,7 +309,7 @@ int sop_rows_emit(const json_t *rows, const char *const *columns, const sop_cli 
             free(line);
         }
     } else if (fmt == SOP_FMT_JSON) {
-        char *text = sop_json_text(rows, 2, 6);
+        char *text = sop_json_text(rows, 2, 10);
         if (text == NULL)
             rc = sop_error_set(err, SOP_EXIT_SOFTWARE, NULL, 0, "out of memory");
         else if ((rc = sop_writer_text(w, text, strlen(text), err)) == 0)

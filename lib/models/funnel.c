@@ -109,13 +109,13 @@ int sop_funnel_new(sop_funnel **out, const sop_funnel_config *cfg, const sop_cli
     bool needs_activities = opts->report == SOP_FUNNEL_EVIDENCE ||
                             (opts->report == SOP_FUNNEL_ATTRIBUTION && !opts->paths_path);
     if (needs_activities && opts->activities_path == NULL)
-        return sop_error_set(err, SOP_EXIT_USAGE, NULL, 0, "--report %s needs --activities FILE",
-                             opts->report == SOP_FUNNEL_EVIDENCE ? "evidence" : "attribution "
-                             "(or --paths FILE)");
+        return sop_error_set(err, SOP_EXIT_USAGE, NULL, 0, "--report %s needs --activities FILE%s",
+                             opts->report == SOP_FUNNEL_EVIDENCE ? "evidence" : "attribution",
+                             opts->report == SOP_FUNNEL_EVIDENCE ? "" : " (or --paths FILE)");
     if (opts->paths_path && opts->report != SOP_FUNNEL_ATTRIBUTION)
         return sop_error_set(err, SOP_EXIT_USAGE, NULL, 0, "--paths goes with --report "
                              "attribution");
-    if (opts->paths_path && (f->models >> SOP_ATTRIB_TIME_DECAY & 1u) && opts->models)
+    if (opts->paths_path && opts->models == 1u << SOP_ATTRIB_TIME_DECAY)
         return sop_error_set(err, SOP_EXIT_USAGE, NULL, 0, "--model time-decay needs the touch "
                              "times of --activities; --paths has none");
     if (opts->paths_path)
@@ -168,7 +168,7 @@ static int bind(void *ctx, const sop_schema *input, sop_error *err)
     const char *need = f->col_deal < 0 ? "deal_id" : f->col_at < 0 ? "at" : NULL;
     if (input->count > 0 && need)
         return sop_error_set(err, SOP_EXIT_DATAERR, NULL, 0, "the stage events have no %s "
-                             "column (deal_id, stage, at are needed)", need);
+                             "column (deal_id and at are needed, and stage or outcome)", need);
     return 0;
 }
 
@@ -227,7 +227,7 @@ static long deal_add(sop_funnel *f, const char *id, size_t len, uint64_t hash)
         d->first_at = INT64_MAX;
         d->last_at = INT64_MIN;
         d->outcome_at = INT64_MAX;
-        d->group_at = d->rep_at = INT64_MIN;
+        d->group_at = d->rep_at = d->amount_at = INT64_MIN;
         d->reason = d->group = d->rep = -1;
         d->amount = NAN;
         d->furthest = -1;
@@ -340,10 +340,6 @@ static int record(void *ctx, sop_record *rec, sop_record *extra, sop_error *err)
             return reject(err, "deal %.*s: stage %s after the deal was %s at %s (line %ld)",
                           SHOW(id_len), id, f->cfg->stage[stage], outcome_name(d->outcome),
                           then, d->outcome_line);
-        if (stage > d->furthest && d->outcome == OUT_LOST && d->lost_named)
-            return reject(err, "deal %.*s: stage %s, past the stage it was lost at (%s, line %ld)",
-                          SHOW(id_len), id, f->cfg->stage[stage], f->cfg->stage[d->furthest],
-                          d->outcome_line);
     }
     if (d->outcome != OUT_OPEN && outcome == d->outcome && at > d->outcome_at)
         return 0; /* the same outcome again, later: nothing new */
@@ -357,7 +353,6 @@ static int record(void *ctx, sop_record *rec, sop_record *extra, sop_error *err)
                       id, outcome_name(outcome), when, s < f->nst ? f->cfg->stage[s] : "a stage",
                       then);
     }
-    bool named = stage >= 0;
     if (outcome == OUT_LOST && stage < 0)
         stage = d->furthest >= 0 ? d->furthest : 0;
     /* apply */
@@ -373,13 +368,13 @@ static int record(void *ctx, sop_record *rec, sop_record *extra, sop_error *err)
     }
     if (outcome != OUT_OPEN) {
         d->outcome = (signed char)outcome;
-        if (named)
-            d->lost_named = 1;
-        if (at < d->outcome_at) {
+        bool earliest = at < d->outcome_at;
+        if (earliest) {
             d->outcome_at = at;
             d->outcome_line = rec->line;
         }
-        if (outcome == OUT_LOST && f->col_reason >= 0) {
+        /* the reason of the earliest lost event that gives one */
+        if (outcome == OUT_LOST && f->col_reason >= 0 && (earliest || d->reason < 0)) {
             size_t rlen;
             const char *r = sop_record_trimmed(rec, f->col_reason, &rlen);
             bool added;
@@ -391,8 +386,10 @@ static int record(void *ctx, sop_record *rec, sop_record *extra, sop_error *err)
     size_t alen;
     const char *amount_s = sop_record_trimmed(rec, f->col_amount, &alen);
     double amount;
-    if (alen > 0 && sop_parse_number(amount_s, alen, &amount))
+    if (alen > 0 && at >= d->amount_at && sop_parse_number(amount_s, alen, &amount)) {
         d->amount = amount;
+        d->amount_at = at;
+    }
     if ((f->col_rep >= 0 && latest_value(&f->reps, rec, f->col_rep, at, &d->rep_at, &d->rep) != 0) ||
         (f->col_group >= 0 &&
          latest_value(&f->groups, rec, f->col_group, at, &d->group_at, &d->group) != 0))
@@ -404,11 +401,14 @@ static int record(void *ctx, sop_record *rec, sop_record *extra, sop_error *err)
 
 int64_t fn_left_at(const sop_funnel *f, size_t d, size_t s)
 {
+    /* the first time it entered any later stage (a deal may go back a
+     * stage: lead, demo, need_confirmed left lead when it entered demo) */
     const int64_t *entered = f->at + d * f->nst;
+    int64_t first = INT64_MAX;
     for (size_t k = s + 1; k < f->nst; k++)
-        if (entered[k] != INT64_MAX)
-            return entered[k];
-    return INT64_MAX;
+        if (entered[k] < first)
+            first = entered[k];
+    return first;
 }
 
 /* ---- the stage table ---------------------------------------------------------- */
@@ -621,16 +621,23 @@ json_t *fn_breakpoint_rows(sop_funnel *f)
         bool enough = n1 >= (double)cfg->min_sample && n2 >= (double)cfg->min_sample;
         bool significant = tested && p < cfg->alpha;
         const char *flag = big && enough && significant ? (points > 0 ? "worse" : "better") : "";
-        char note[256], name[160];
+        char note[360], name[160], rel_text[32], p_text[64];
         transition_name(f, s, name, sizeof name);
+        if (isfinite(relative))
+            snprintf(rel_text, sizeof rel_text, "%+.0f%%", relative * 100);
+        else
+            snprintf(rel_text, sizeof rel_text, "no baseline loss, so no");
+        if (!tested)
+            snprintf(p_text, sizeof p_text, "no test (none lost, or all lost, in both)");
+        else
+            snprintf(p_text, sizeof p_text, "p%s%.4f", p < 0.0001 ? "<" : "=",
+                     p < 0.0001 ? 0.0001 : p);
         if (!enough)
             snprintf(note, sizeof note, "too few decided deals to judge (%.0f and %.0f; %lu needed "
                      "in each)", n1, n2, cfg->min_sample);
         else
             snprintf(note, sizeof note, "loss rate %.1f%% -> %.1f%%: %+.1f percentage points "
-                     "(%+.0f%% relative), p%s%.4f%s", p2 * 100, p1 * 100, points,
-                     isfinite(relative) ? relative * 100 : 0.0, p < 0.0001 ? "<" : "=",
-                     p < 0.0001 ? 0.0001 : p,
+                     "(%s relative), %s%s", p2 * 100, p1 * 100, points, rel_text, p_text,
                      *flag ? "" : !big ? "; below the threshold of a real change"
                                        : "; not significant");
         if (*flag && points > 0)
@@ -830,6 +837,21 @@ static json_t *reason_rows(sop_funnel *f)
 
 /* ---- finish ------------------------------------------------------------------------ */
 
+/* The columns of a table, with --by's column first (for the header of an
+ * empty table): into buf (16 entries). */
+static const char *const *with_group(const sop_funnel *f, const char *const *columns,
+                                     const char **buf)
+{
+    if (f->by == BY_NONE)
+        return columns;
+    size_t n = 0;
+    buf[n++] = f->opts.by;
+    for (size_t i = 0; columns[i] && n < 15; i++)
+        buf[n++] = columns[i];
+    buf[n] = NULL;
+    return buf;
+}
+
 static int finish(void *ctx, sop_error *err)
 {
     sop_funnel *f = ctx;
@@ -864,11 +886,12 @@ static int finish(void *ctx, sop_error *err)
     static const char *const action_columns[] = {"priority", "trigger", "subject", "period",
                                                  "figures", "action", "owner", NULL};
     static const char *const attrib_columns[] = {"touch", "touches", NULL};
+    const char *by_columns[16];
     const char *const *columns = NULL;
     switch (f->opts.report) {
     case SOP_FUNNEL_STAGES_REPORT:
         rows = stage_rows(f);
-        columns = f->by == BY_NONE ? stage_columns : NULL;
+        columns = with_group(f, stage_columns, by_columns);
         break;
     case SOP_FUNNEL_BREAKPOINTS:
         rows = fn_breakpoint_rows(f);
@@ -880,7 +903,7 @@ static int finish(void *ctx, sop_error *err)
         break;
     case SOP_FUNNEL_REASONS:
         rows = reason_rows(f);
-        columns = f->by == BY_NONE ? reason_columns : NULL;
+        columns = with_group(f, reason_columns, by_columns);
         break;
     case SOP_FUNNEL_EVIDENCE:
         rows = fn_evidence_rows(f);
@@ -898,6 +921,15 @@ static int finish(void *ctx, sop_error *err)
         break;
     }
     json_decref(breaks);
+    if (rows != NULL && f->opts.breakpoints && f->opts.report != SOP_FUNNEL_BREAKPOINTS &&
+        f->opts.report != SOP_FUNNEL_ACTIONS) { /* --fail-on breakpoints with another report */
+        breaks = fn_breakpoint_rows(f);
+        if (breaks == NULL) {
+            json_decref(rows);
+            rows = NULL;
+        }
+        json_decref(breaks);
+    }
     if (rows == NULL)
         return fn_oom(err);
     rc = sop_rows_emit(rows, columns, f->cli, fallback, err);

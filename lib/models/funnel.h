@@ -34,7 +34,7 @@ typedef struct sop_funnel_match {
 
 typedef struct sop_funnel_template {
     char when[96];   /* breakpoint[:FROM>TO], contradiction[:NAME], evidence[:NAME] */
-    char text[512];  /* the action; {from} {to} {period} {name} {count} are filled in */
+    char text[512];  /* the action; {from} {to} {period} {unit} {name} {count} are filled in */
 } sop_funnel_template;
 
 typedef struct sop_funnel_config {
@@ -104,6 +104,7 @@ typedef struct sop_funnel_opts {
     unsigned long baseline;       /* --baseline N periods; 0 the config's */
     unsigned models;              /* --model bits; 0 all */
     const char *touch;            /* --touch COLUMN; NULL the config's */
+    bool breakpoints;             /* --fail-on breakpoints: judge them whatever the report */
 } sop_funnel_opts;
 
 typedef struct sop_funnel sop_funnel;

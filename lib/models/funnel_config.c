@@ -57,8 +57,8 @@ void sop_funnel_config_default(sop_funnel_config *cfg)
         const char *from;
         int stage;
     } aliases[] = {
-        {"new", 0}, {"线索", 0}, {"新线索", 0}, {"need_discovery", 0}, {"需求挖掘", 0},
-        {"需求调研", 0}, {"solution_match", 1}, {"需求确认", 1}, {"方案匹配", 1},
+        {"new", 0}, {"线索", 0}, {"新线索", 0}, {"need_discovery", 0}, {"need discovery", 0},
+        {"需求挖掘", 0}, {"需求调研", 0}, {"solution_match", 1}, {"solution match", 1}, {"需求确认", 1}, {"方案匹配", 1},
         {"方案沟通", 1}, {"演示", 2}, {"方案演示", 2}, {"产品演示", 2}, {"objection", 2},
         {"异议处理", 2}, {"异议", 2}, {"报价", 3}, {"谈判", 4}, {"商务谈判", 4}, {"close", 4},
         {"签约", 4}, {"赢单", 5}, {"成交", 5},

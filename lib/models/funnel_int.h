@@ -17,7 +17,7 @@ typedef struct fn_deal {
     int64_t first_at;      /* its earliest event */
     int64_t last_at;       /* its latest stage entry */
     int64_t outcome_at;    /* INT64_MAX: open */
-    int64_t group_at, rep_at; /* when the group and rep values were written */
+    int64_t group_at, rep_at, amount_at; /* when the group, rep, amount were written */
     long outcome_line;
     long reason;           /* into reasons, -1 */
     long group;            /* into groups (--by COLUMN), -1 */
@@ -25,7 +25,6 @@ typedef struct fn_deal {
     double amount;         /* the latest amount given, NAN */
     signed char outcome;   /* OUT_* */
     signed char furthest;  /* the furthest stage entered, -1 */
-    signed char lost_named; /* the lost event named its stage */
 } fn_deal;
 
 /* One bucket of decisions at each stage: lost and decided (lost + advanced). */

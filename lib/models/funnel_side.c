@@ -543,8 +543,8 @@ json_t *fn_attribution_rows(sop_funnel *f)
         char markov[64] = "";
         if (p >= 0)
             snprintf(markov, sizeof markov, "; Markov conversion probability %.4f", p);
-        fn_note(f, "attribution: %lu paths, %.0f converting, %.0f not, conversion value %.2f%s",
-                f->attrib.paths, f->attrib.conversions, f->attrib.nulls,
+        fn_note(f, "attribution: %lu path%s, %.0f converting, %.0f not, conversion value %.2f%s",
+                f->attrib.paths, f->attrib.paths == 1 ? "" : "s", f->attrib.conversions, f->attrib.nulls,
                 f->attrib.conversion_value, markov);
     }
     return rows;
@@ -570,6 +570,10 @@ int sop_funnel_paths(sop_funnel *f, sop_error *err)
     char delim = f->cli->delimiter ? f->cli->delimiter : ';';
     int rc = sop_side_open(&side, f->opts.paths_path, f->cli, delim, names, required, 4, NULL,
                            NULL, err);
+    typedef struct step {
+        size_t at, len;
+    } step;
+    step *steps = NULL;
     long *ids = NULL;
     size_t cap = 0;
     const sop_record *rec;
@@ -583,6 +587,7 @@ int sop_funnel_paths(sop_funnel *f, sop_error *err)
         }
         size_t len;
         const char *path = sop_record_trimmed(rec, side.col[0], &len);
+        /* the steps first, so a bad row adds no touch type */
         size_t n = 0;
         bool bad = len == 0;
         for (size_t i = 0; !bad && i <= len;) {
@@ -594,31 +599,23 @@ int sop_funnel_paths(sop_funnel *f, sop_error *err)
                 a++;
             while (b > a && (path[b - 1] == ' ' || path[b - 1] == '\t'))
                 b--;
-            if (a == b) {
-                bad = true;
-                break;
-            }
-            if (n == cap) {
+            bad = a == b;
+            if (!bad && n == cap) {
                 size_t c = cap ? cap * 2 : 64;
-                long *p = realloc(ids, c * sizeof *p);
-                if (p == NULL) {
+                step *p = realloc(steps, c * sizeof *p);
+                long *q = realloc(ids, c * sizeof *q);
+                if (p)
+                    steps = p;
+                if (q)
+                    ids = q;
+                if (p == NULL || q == NULL) {
                     rc = fn_oom(err);
                     break;
                 }
-                ids = p;
                 cap = c;
             }
-            long t = sop_attrib_touch(&f->attrib, path + a, b - a);
-            if (t == -2) {
-                rc = sop_error_set(err, SOP_EXIT_DATAERR, side.file, rec->line, "more than %d "
-                                   "touch types", SOP_ATTRIB_TOUCHES);
-                break;
-            }
-            if (t < 0) {
-                rc = fn_oom(err);
-                break;
-            }
-            ids[n++] = t;
+            if (!bad)
+                steps[n++] = (step){a, b - a};
             i = j + 1;
         }
         if (rc != 0)
@@ -628,11 +625,23 @@ int sop_funnel_paths(sop_funnel *f, sop_error *err)
                      "separated by >)", SHOW(len), path);
             continue;
         }
+        for (size_t k = 0; k < n && rc == 0; k++) {
+            long t = sop_attrib_touch(&f->attrib, path + steps[k].at, steps[k].len);
+            if (t == -2)
+                rc = sop_error_set(err, SOP_EXIT_DATAERR, side.file, rec->line, "more than %d "
+                                   "touch types", SOP_ATTRIB_TOUCHES);
+            else if (t < 0)
+                rc = fn_oom(err);
+            ids[k] = t;
+        }
+        if (rc != 0)
+            break;
         if (conv + nulls > 0)
             sop_attrib_add(&f->attrib, ids, NULL, n, conv, value, nulls);
     }
     sop_side_close(&side);
     free(ids);
+    free(steps);
     if (rc != 0)
         return rc;
     json_t *rows = fn_attribution_rows(f);
