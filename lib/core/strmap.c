@@ -69,6 +69,24 @@ static long lookup(const sop_strmap *m, const char *key, size_t len, uint64_t h,
     }
 }
 
+long sop_strmap_candidate(const sop_strmap *m, uint64_t h)
+{
+    if (m->count == 0)
+        return -1;
+    size_t mask = m->nslots - 1;
+    uint64_t tag = h & UINT64_C(0xFFFFFFFF00000000);
+    for (size_t i = (size_t)h & mask;; i = (i + 1) & mask) {
+        uint64_t s = m->slots[i];
+        if (s == 0)
+            return -1;
+        if ((s & UINT64_C(0xFFFFFFFF00000000)) == tag) {
+            size_t e = (size_t)(s & 0xFFFFFFFFu) - 1;
+            __builtin_prefetch(&m->ent[e]);
+            return (long)e;
+        }
+    }
+}
+
 uint64_t sop_strmap_hash(const char *key, size_t len)
 {
     return hash(key, len);

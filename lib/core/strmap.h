@@ -49,6 +49,10 @@ static inline void sop_strmap_prefetch(const sop_strmap *m, uint64_t h)
     if (m->nslots > 0)
         __builtin_prefetch(&m->slots[(size_t)h & (m->nslots - 1)]);
 }
+/* The entry a lookup of hash h will most likely find (the first slot
+ * whose stored hash bits match), -1 when none: not checked against the
+ * key, for prefetching what belongs to the entry before the lookup. */
+long sop_strmap_candidate(const sop_strmap *m, uint64_t h);
 /* The entry number of key, added if new (*added says which); -1 when out
  * of memory or the key is longer than 4 GiB. */
 long sop_strmap_put(sop_strmap *m, const char *key, size_t len, bool *added);

@@ -94,6 +94,7 @@ int sop_funnel_new(sop_funnel **out, const sop_funnel_config *cfg, const sop_cli
     f->cli = cli;
     f->opts = *opts;
     f->nst = cfg->stage_count;
+    f->stride = sizeof(fn_deal) + f->nst * sizeof(int64_t);
     sop_words_parse(&f->won, cfg->won);
     sop_words_parse(&f->lost, cfg->lost);
     f->period = opts->period >= 0 ? opts->period : cfg->period;
@@ -135,8 +136,7 @@ void sop_funnel_free(sop_funnel *f)
     sop_strmap_free(&f->groups);
     sop_strmap_free(&f->reps);
     sop_attrib_free(&f->attrib);
-    free(f->deal);
-    free(f->at);
+    free(f->block);
     free(f->hits);
     free(f->touch);
     free(f);
@@ -209,20 +209,16 @@ static long deal_add(sop_funnel *f, const char *id, size_t len, uint64_t hash)
 {
     if (f->deals.count >= f->deal_cap) {
         size_t cap = f->deal_cap ? f->deal_cap * 2 : 1024;
-        fn_deal *d = realloc(f->deal, cap * sizeof *d);
-        if (d == NULL)
+        unsigned char *block = realloc(f->block, cap * f->stride);
+        if (block == NULL)
             return -1;
-        f->deal = d;
-        int64_t *at = realloc(f->at, cap * f->nst * sizeof *at);
-        if (at == NULL)
-            return -1;
-        f->at = at;
+        f->block = block;
         f->deal_cap = cap;
     }
     bool added;
     long e = sop_strmap_put_hashed(&f->deals, id, len, hash, &added);
     if (e >= 0 && added) {
-        fn_deal *d = &f->deal[e];
+        fn_deal *d = fn_deal_of(f, (size_t)e);
         memset(d, 0, sizeof *d);
         d->first_at = INT64_MAX;
         d->last_at = INT64_MIN;
@@ -232,32 +228,113 @@ static long deal_add(sop_funnel *f, const char *id, size_t len, uint64_t hash)
         d->amount = NAN;
         d->furthest = -1;
         for (size_t s = 0; s < f->nst; s++)
-            f->at[(size_t)e * f->nst + s] = INT64_MAX;
+            fn_at_of(f, (size_t)e)[s] = INT64_MAX;
     }
     return e;
 }
 
-static const char *outcome_name(int o)
+static const char *outcome_name(long o)
 {
     return o == OUT_WON ? "won" : o == OUT_LOST ? "lost" : "open";
 }
 
+/* The memo slot of text s (n slots, a power of two); NULL when the text
+ * is too long to remember. */
+static fn_memo *memo_slot(fn_memo *memo, size_t n, const char *s, size_t len)
+{
+    if (len > MEMO_TEXT)
+        return NULL;
+    uint32_t h = 2166136261u;
+    for (size_t i = 0; i < len; i++)
+        h = (h ^ (unsigned char)s[i]) * 16777619u;
+    return &memo[(h ^ h >> 16) & (n - 1)];
+}
+
+static bool memo_hit(const fn_memo *m, const char *s, size_t len, long *value)
+{
+    if (m == NULL || !m->used || m->len != len || memcmp(m->text, s, len) != 0)
+        return false;
+    *value = m->value;
+    return true;
+}
+
+static void memo_keep(fn_memo *m, const char *s, size_t len, long value)
+{
+    if (m == NULL)
+        return;
+    m->used = true;
+    m->len = (unsigned char)len;
+    memcpy(m->text, s, len);
+    m->value = value;
+}
+
 /* Keeps the value of column col when this event is the deal's latest so
  * far: *at_seen and *index follow. */
-static int latest_value(sop_strmap *map, const sop_record *rec, long col, int64_t at,
-                        int64_t *at_seen, long *index)
+static int latest_value(sop_strmap *map, fn_memo *memo, size_t slots, const sop_record *rec,
+                        long col, int64_t at, int64_t *at_seen, long *index)
 {
     size_t len;
     const char *s = sop_record_trimmed(rec, col, &len);
-    if (len == 0 || sop_value_missing(NULL, s, len) || at < *at_seen)
+    if (len == 0 || at < *at_seen)
         return 0;
-    bool added;
-    long k = sop_strmap_put(map, s, len, &added);
-    if (k < 0)
-        return -1;
-    *index = k;
-    *at_seen = at;
+    fn_memo *m = memo_slot(memo, slots, s, len);
+    long k;
+    if (!memo_hit(m, s, len, &k)) {
+        bool added;
+        k = sop_value_missing(NULL, s, len) ? -1 : sop_strmap_put(map, s, len, &added);
+        if (k < -1 || (k == -1 && !sop_value_missing(NULL, s, len)))
+            return -1;
+        memo_keep(m, s, len, k);
+    }
+    if (k >= 0) {
+        *index = k;
+        *at_seen = at;
+    }
     return 0;
+}
+
+enum { STAGE_NONE = -1, STAGE_LOST_WORD = -2, STAGE_UNKNOWN = -3, OUTCOME_BAD = -1 };
+
+/* The outcome a text names: OUT_*, or OUTCOME_BAD. */
+static long outcome_of(sop_funnel *f, const char *s, size_t len)
+{
+    fn_memo *m = memo_slot(f->outcome_memo, 64, s, len);
+    long v;
+    if (memo_hit(m, s, len, &v))
+        return v;
+    char folded[SOP_WORD_LEN];
+    sop_word_fold(s, len, folded);
+    v = len == 0 || sop_value_missing(NULL, s, len) ? OUT_OPEN
+        : sop_words_find(&f->won, folded) >= 0      ? OUT_WON
+        : sop_words_find(&f->lost, folded) >= 0     ? OUT_LOST
+        : strcmp(folded, "open") == 0               ? OUT_OPEN
+                                                    : OUTCOME_BAD;
+    memo_keep(m, s, len, v);
+    return v;
+}
+
+/* The stage a text names: its index, or STAGE_NONE (missing),
+ * STAGE_LOST_WORD, STAGE_UNKNOWN. */
+static long stage_named(sop_funnel *f, const char *s, size_t len)
+{
+    fn_memo *m = memo_slot(f->stage_memo, 64, s, len);
+    long v;
+    if (memo_hit(m, s, len, &v))
+        return v;
+    char folded[SOP_WORD_LEN];
+    sop_word_fold(s, len, folded);
+    if (len == 0 || sop_value_missing(NULL, s, len))
+        v = STAGE_NONE;
+    else if ((v = stage_of(f, folded)) >= 0)
+        ;
+    else if (sop_words_find(&f->lost, folded) >= 0)
+        v = STAGE_LOST_WORD;
+    else if (sop_words_find(&f->won, folded) >= 0)
+        v = (long)f->nst - 1;
+    else
+        v = STAGE_UNKNOWN;
+    memo_keep(m, s, len, v);
+    return v;
 }
 
 static int record(void *ctx, sop_record *rec, sop_record *extra, sop_error *err)
@@ -274,46 +351,35 @@ static int record(void *ctx, sop_record *rec, sop_record *extra, sop_error *err)
     /* the deal's slot loads while the time, outcome and stage are parsed */
     uint64_t hash = sop_strmap_hash(id, id_len);
     sop_strmap_prefetch(&f->deals, hash);
-    if (at_len == 0 || sop_value_missing(NULL, at_s, at_len))
-        return reject(err, "no time (at)");
     int64_t at;
-    if (!sop_parse_time(at_s, at_len, &f->cli->tz, true, &at))
+    if (!sop_parse_time(at_s, at_len, &f->cli->tz, true, &at)) {
+        if (at_len == 0 || sop_value_missing(NULL, at_s, at_len))
+            return reject(err, "no time (at)");
         return reject(err, "at \"%.*s\" is not a time", SHOW(at_len), at_s);
-    /* the deal's record loads while the outcome and stage are parsed */
-    long known = sop_strmap_find_hashed(&f->deals, id, id_len, hash);
-    if (known >= 0) {
-        __builtin_prefetch(&f->deal[known]);
-        __builtin_prefetch(&f->at[(size_t)known * f->nst]);
     }
-    int outcome = OUT_OPEN;
-    char folded[SOP_WORD_LEN];
-    if (out_len > 0 && !sop_value_missing(NULL, out_s, out_len)) {
-        sop_word_fold(out_s, out_len, folded);
-        if (sop_words_find(&f->won, folded) >= 0)
-            outcome = OUT_WON;
-        else if (sop_words_find(&f->lost, folded) >= 0)
-            outcome = OUT_LOST;
-        else if (strcmp(folded, "open") != 0)
-            return reject(err, "outcome \"%.*s\" is neither won (%s) nor lost (%s)",
-                          SHOW(out_len), out_s, f->cfg->won, f->cfg->lost);
+    /* the deal's entry, record and stage times load together while the
+     * outcome and stage are parsed */
+    long likely = sop_strmap_candidate(&f->deals, hash);
+    if (likely >= 0) {
+        __builtin_prefetch(fn_deal_of(f, (size_t)likely));
+        __builtin_prefetch((const char *)fn_deal_of(f, (size_t)likely) + 64);
     }
-    long stage = -1;
-    if (stage_len > 0 && !sop_value_missing(NULL, stage_s, stage_len)) {
-        sop_word_fold(stage_s, stage_len, folded);
-        stage = stage_of(f, folded);
-        if (stage < 0 && sop_words_find(&f->lost, folded) >= 0) {
-            if (outcome == OUT_WON)
-                return reject(err, "stage \"%.*s\" with outcome won", SHOW(stage_len), stage_s);
-            outcome = OUT_LOST;
-        } else if (stage < 0 && sop_words_find(&f->won, folded) >= 0) {
-            stage = (long)f->nst - 1;
-        } else if (stage < 0) {
-            char list[512];
-            stage_list(f, list, sizeof list);
-            return reject(err, "unknown stage \"%.*s\" (the funnel's stages: %s; name others "
-                          "in the config's stage_aliases)", SHOW(stage_len), stage_s, list);
-        }
-    } else if (outcome == OUT_OPEN) {
+    long outcome = outcome_of(f, out_s, out_len);
+    if (outcome == OUTCOME_BAD)
+        return reject(err, "outcome \"%.*s\" is neither won (%s) nor lost (%s)",
+                      SHOW(out_len), out_s, f->cfg->won, f->cfg->lost);
+    long stage = stage_named(f, stage_s, stage_len);
+    if (stage == STAGE_LOST_WORD) {
+        if (outcome == OUT_WON)
+            return reject(err, "stage \"%.*s\" with outcome won", SHOW(stage_len), stage_s);
+        outcome = OUT_LOST;
+        stage = -1;
+    } else if (stage == STAGE_UNKNOWN) {
+        char list[512];
+        stage_list(f, list, sizeof list);
+        return reject(err, "unknown stage \"%.*s\" (the funnel's stages: %s; name others "
+                      "in the config's stage_aliases)", SHOW(stage_len), stage_s, list);
+    } else if (stage == STAGE_NONE && outcome == OUT_OPEN) {
         return reject(err, "no stage and no outcome");
     }
     if (stage == (long)f->nst - 1) {
@@ -324,11 +390,11 @@ static int record(void *ctx, sop_record *rec, sop_record *extra, sop_error *err)
     if (outcome == OUT_WON)
         stage = (long)f->nst - 1;
     /* the deal, and what this event may not contradict */
-    long e = known >= 0 ? known : deal_add(f, id, id_len, hash);
+    long e = deal_add(f, id, id_len, hash);
     if (e < 0)
         return fn_oom(err);
-    fn_deal *d = &f->deal[e];
-    int64_t *entered = f->at + (size_t)e * f->nst;
+    fn_deal *d = fn_deal_of(f, (size_t)e);
+    int64_t *entered = fn_at_of(f, (size_t)e);
     char when[32], then[32];
     if (d->outcome != OUT_OPEN && outcome != d->outcome) {
         sop_format_time(d->outcome_at, &f->cli->tz, then, sizeof then);
@@ -386,13 +452,15 @@ static int record(void *ctx, sop_record *rec, sop_record *extra, sop_error *err)
     size_t alen;
     const char *amount_s = sop_record_trimmed(rec, f->col_amount, &alen);
     double amount;
-    if (alen > 0 && at >= d->amount_at && sop_parse_number(amount_s, alen, &amount)) {
+    if (f->opts.report == SOP_FUNNEL_ATTRIBUTION && alen > 0 && at >= d->amount_at &&
+        sop_parse_number(amount_s, alen, &amount)) { /* the conversion value */
         d->amount = amount;
         d->amount_at = at;
     }
-    if ((f->col_rep >= 0 && latest_value(&f->reps, rec, f->col_rep, at, &d->rep_at, &d->rep) != 0) ||
-        (f->col_group >= 0 &&
-         latest_value(&f->groups, rec, f->col_group, at, &d->group_at, &d->group) != 0))
+    if ((f->col_rep >= 0 && latest_value(&f->reps, f->rep_memo, 256, rec, f->col_rep, at,
+                                         &d->rep_at, &d->rep) != 0) ||
+        (f->col_group >= 0 && latest_value(&f->groups, f->group_memo, 256, rec, f->col_group, at,
+                                           &d->group_at, &d->group) != 0))
         return fn_oom(err);
     return 0;
 }
@@ -403,7 +471,7 @@ int64_t fn_left_at(const sop_funnel *f, size_t d, size_t s)
 {
     /* the first time it entered any later stage (a deal may go back a
      * stage: lead, demo, need_confirmed left lead when it entered demo) */
-    const int64_t *entered = f->at + d * f->nst;
+    const int64_t *entered = fn_at_of(f, d);
     int64_t first = INT64_MAX;
     for (size_t k = s + 1; k < f->nst; k++)
         if (entered[k] < first)
@@ -429,11 +497,11 @@ static int by_label(const void *x, const void *y, void *ctx)
 static long group_of(sop_funnel *f, size_t i, sop_strmap *labels)
 {
     if (f->by == BY_COLUMN)
-        return f->deal[i].group;
+        return fn_deal_of(f, i)->group;
     if (f->by == BY_NONE)
         return 0;
     char label[32];
-    fn_period_label(f, fn_period_of(f, f->deal[i].first_at), label, sizeof label);
+    fn_period_label(f, fn_period_of(f, fn_deal_of(f, i)->first_at), label, sizeof label);
     bool added;
     return sop_strmap_put(labels, label, strlen(label), &added);
 }
@@ -455,7 +523,7 @@ static json_t *stage_rows(sop_funnel *f)
     /* counts, then each cell's place among the durations */
     size_t total = 0;
     for (size_t i = 0; ok && i < n; i++) {
-        const fn_deal *d = &f->deal[i];
+        const fn_deal *d = fn_deal_of(f, i);
         size_t g = group[i] < 0 ? groups - 1 : (size_t)group[i];
         for (size_t s = 0; s <= (size_t)d->furthest && s < nst; s++) {
             group_cell *c = &cell[g * nst + s];
@@ -464,7 +532,7 @@ static json_t *stage_rows(sop_funnel *f)
                 continue;
             if ((long)s < d->furthest) {
                 c->advanced++;
-                int64_t in = f->at[i * nst + s];
+                int64_t in = fn_at_of(f, i)[s];
                 if (in != INT64_MAX && fn_left_at(f, i, s) >= in) {
                     c->count++;
                     total++;
@@ -485,10 +553,10 @@ static json_t *stage_rows(sop_funnel *f)
         cell[c].count = 0;
     }
     for (size_t i = 0; ok && i < n; i++) {
-        const fn_deal *d = &f->deal[i];
+        const fn_deal *d = fn_deal_of(f, i);
         size_t g = group[i] < 0 ? groups - 1 : (size_t)group[i];
         for (size_t s = 0; (long)s < d->furthest && s + 1 < nst; s++) {
-            int64_t in = f->at[i * nst + s], out = fn_left_at(f, i, s);
+            int64_t in = fn_at_of(f, i)[s], out = fn_left_at(f, i, s);
             if (in == INT64_MAX || out < in)
                 continue;
             group_cell *c = &cell[g * nst + s];
@@ -559,7 +627,7 @@ static void count_decisions(const sop_funnel *f, bucket_fn bucket, void *ctx)
 {
     size_t nst = f->nst;
     for (size_t i = 0; i < f->deals.count; i++) {
-        const fn_deal *d = &f->deal[i];
+        const fn_deal *d = fn_deal_of(f, i);
         for (size_t s = 0; (long)s <= d->furthest && s + 1 < nst; s++) {
             bool lost = (long)s == d->furthest;
             if (lost && d->outcome != OUT_LOST)
@@ -778,17 +846,17 @@ static json_t *reason_rows(sop_funnel *f)
     sop_strmap periods;
     sop_strmap_init(&periods);
     for (size_t i = 0; i < f->deals.count; i++)
-        n += f->deal[i].outcome == OUT_LOST;
+        n += fn_deal_of(f, i)->outcome == OUT_LOST;
     lost_key *k = malloc((n ? n : 1) * sizeof *k);
     reason_row *r = malloc((n ? n : 1) * sizeof *r);
     json_t *rows = json_array();
     bool ok = k && r && rows;
     size_t m = 0;
     for (size_t i = 0; ok && i < f->deals.count; i++)
-        if (f->deal[i].outcome == OUT_LOST) {
+        if (fn_deal_of(f, i)->outcome == OUT_LOST) {
             long g = group_of(f, i, &periods);
             ok = f->by != BY_PERIOD || g >= 0;
-            k[m++] = (lost_key){f->by == BY_NONE ? 0 : g, f->deal[i].furthest, f->deal[i].reason};
+            k[m++] = (lost_key){f->by == BY_NONE ? 0 : g, fn_deal_of(f, i)->furthest, fn_deal_of(f, i)->reason};
         }
     if (ok && m > 1)
         qsort(k, m, sizeof *k, by_lost_key);

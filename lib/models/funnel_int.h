@@ -40,6 +40,17 @@ typedef struct fn_touch {
     uint64_t seq;
 } fn_touch;
 
+/* What a short value (a stage, an outcome, a rep) means, remembered by
+ * its text: a column's few distinct values are folded and looked up once,
+ * not on every event. */
+enum { MEMO_TEXT = 30 };
+typedef struct fn_memo {
+    bool used;
+    unsigned char len;
+    char text[MEMO_TEXT];
+    long value;
+} fn_memo;
+
 struct sop_funnel {
     const sop_funnel_config *cfg;
     const sop_cli *cli;
@@ -55,10 +66,12 @@ struct sop_funnel {
     bool group_bound;      /* the --by column was seen */
     /* deals */
     sop_strmap deals;
-    fn_deal *deal;
-    int64_t *at;           /* deal * nst + stage: when it entered, INT64_MAX not */
+    unsigned char *block;  /* per deal: its fn_deal, then when it entered each stage
+                              (INT64_MAX: not), in one record of stride bytes */
+    size_t stride;
     size_t deal_cap;
     sop_strmap reasons, groups, reps;
+    fn_memo stage_memo[64], outcome_memo[64], rep_memo[256], group_memo[256];
     /* what finish found */
     size_t flagged;
     /* activities */
@@ -73,6 +86,15 @@ struct sop_funnel {
     long current;          /* the last complete period */
     fn_counts now_counts, base_counts;
 };
+
+static inline fn_deal *fn_deal_of(const sop_funnel *f, size_t i)
+{
+    return (fn_deal *)(void *)(f->block + i * f->stride);
+}
+static inline int64_t *fn_at_of(const sop_funnel *f, size_t i)
+{
+    return (int64_t *)(void *)(f->block + i * f->stride + sizeof(fn_deal));
+}
 
 #define SHOW(len) (int)((len) > 40 ? 40 : (len))
 

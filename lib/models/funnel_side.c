@@ -100,7 +100,7 @@ static int build_paths(sop_funnel *f, sop_error *err)
     char *touched = calloc(f->deals.count ? f->deals.count : 1, 1);
     for (size_t i = 0, j; touched && i < f->touch_count; i = j) {
         uint32_t d = f->touch[i].deal;
-        const fn_deal *deal = &f->deal[d];
+        const fn_deal *deal = fn_deal_of(f, d);
         touched[d] = 1;
         for (j = i; j < f->touch_count && f->touch[j].deal == d; j++) {
             ids[j - i] = f->touch[j].touch;
@@ -113,7 +113,7 @@ static int build_paths(sop_funnel *f, sop_error *err)
                        won ? 0 : 1);
     }
     for (size_t d = 0; touched && d < f->deals.count; d++)
-        untouched_won += !touched[d] && f->deal[d].outcome == OUT_WON;
+        untouched_won += !touched[d] && fn_deal_of(f, d)->outcome == OUT_WON;
     free(ids);
     free(ages);
     bool ok = touched != NULL;
@@ -171,7 +171,7 @@ int fn_read_activities(sop_funnel *f, sop_error *err)
             side_bad(f, side.file, rec->line, "at \"%.*s\" is not a time", SHOW(at_len), at_s);
             continue;
         }
-        if (at > f->deal[d].outcome_at)
+        if (at > fn_deal_of(f, (size_t)d)->outcome_at)
             continue; /* after the deal closed: no part of how it closed */
         folded(rec, side.col[2], action);
         sop_canonical_action(action, sizeof action);
@@ -240,7 +240,7 @@ static int by_finding(const void *x, const void *y, void *ctx)
 {
     const finding *a = x, *b = y;
     const sop_funnel *f = ((const finding_ctx *)ctx)->f;
-    int64_t ta = f->deal[a->deal].outcome_at, tb = f->deal[b->deal].outcome_at;
+    int64_t ta = fn_deal_of(f, a->deal)->outcome_at, tb = fn_deal_of(f, b->deal)->outcome_at;
     if (ta != tb)
         return ta < tb ? -1 : 1;
     int c = strcmp(sop_strmap_key(&f->deals, a->deal), sop_strmap_key(&f->deals, b->deal));
@@ -254,7 +254,7 @@ static int by_finding(const void *x, const void *y, void *ctx)
 /* Whether lost deal d's reason names contradiction rule r's words. */
 static bool reason_matches(const sop_funnel *f, size_t d, const sop_words *reasons)
 {
-    long r = f->deal[d].reason;
+    long r = fn_deal_of(f, d)->reason;
     if (r < 0)
         return false;
     char text[TEXT_LEN];
@@ -276,7 +276,7 @@ static bool missing_evidence(const sop_funnel *f, size_t d)
 
 static bool contradicts(const sop_funnel *f, size_t d, size_t r, const sop_words *reasons)
 {
-    return f->deal[d].outcome == OUT_LOST && f->hits[d * f->hit_width + f->cfg->evidence_count + r] == 0 &&
+    return fn_deal_of(f, d)->outcome == OUT_LOST && f->hits[d * f->hit_width + f->cfg->evidence_count + r] == 0 &&
            reason_matches(f, d, reasons);
 }
 
@@ -292,7 +292,7 @@ json_t *fn_evidence_rows(const sop_funnel *f)
         sop_words_parse(&reasons[r], cfg->contradiction[r].reasons);
     for (size_t d = 0; ok && d < f->deals.count; d++) {
         for (size_t r = 0; r <= cfg->contradiction_count && ok; r++) {
-            bool hit = r == 0 ? f->deal[d].outcome == OUT_WON && missing_evidence(f, d)
+            bool hit = r == 0 ? fn_deal_of(f, d)->outcome == OUT_WON && missing_evidence(f, d)
                               : contradicts(f, d, r - 1, &reasons[r - 1]);
             if (!hit)
                 continue;
@@ -312,7 +312,7 @@ json_t *fn_evidence_rows(const sop_funnel *f)
         qsort_r(list, n, sizeof *list, by_finding, &ctx);
     for (size_t i = 0; ok && i < n; i++) {
         size_t d = list[i].deal;
-        const fn_deal *deal = &f->deal[d];
+        const fn_deal *deal = fn_deal_of(f, d);
         const uint32_t *hit = f->hits + d * f->hit_width;
         char when[32], rule[512] = "", detail[1024] = "";
         sop_format_time(deal->outcome_at, &f->cli->tz, when, sizeof when);
@@ -488,7 +488,7 @@ json_t *fn_action_rows(sop_funnel *f, const json_t *breakpoints)
             sop_words_parse(&reasons, cfg->contradiction[r].reasons);
             unsigned long on_reason = 0, count = 0;
             for (size_t d = 0; d < f->deals.count; d++)
-                if (f->deal[d].outcome == OUT_LOST && reason_matches(f, d, &reasons)) {
+                if (fn_deal_of(f, d)->outcome == OUT_LOST && reason_matches(f, d, &reasons)) {
                     on_reason++;
                     count += f->hits[d * f->hit_width + cfg->evidence_count + r] == 0;
                 }
@@ -507,11 +507,11 @@ json_t *fn_action_rows(sop_funnel *f, const json_t *breakpoints)
         }
         unsigned long won = 0;
         for (size_t d = 0; d < f->deals.count; d++)
-            won += f->deal[d].outcome == OUT_WON;
+            won += fn_deal_of(f, d)->outcome == OUT_WON;
         for (size_t r = 0; ok && r < cfg->evidence_count; r++) {
             unsigned long count = 0;
             for (size_t d = 0; d < f->deals.count; d++)
-                count += f->deal[d].outcome == OUT_WON &&
+                count += fn_deal_of(f, d)->outcome == OUT_WON &&
                          f->hits[d * f->hit_width + r] < cfg->evidence[r].min;
             const sop_funnel_template *t = template_for(cfg, "evidence", cfg->evidence[r].name);
             if (count < cfg->action_min_deals || t == NULL)
