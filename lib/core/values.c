@@ -1182,3 +1182,31 @@ size_t sop_format_tenths(double x, char *buf)
     buf[n] = '\0';
     return n;
 }
+
+int64_t sop_week_of_day(int64_t day)
+{
+    return floor_div(day + 3, 7);
+}
+
+void sop_format_week(int64_t week, char *buf, size_t size)
+{
+    int64_t thursday = week * 7, y;
+    unsigned m, d;
+    civil_from_days(thursday, &y, &m, &d);
+    int64_t jan1 = days_from_civil(y, 1, 1);
+    snprintf(buf, size, "%04lld-W%02lld", (long long)y, (long long)((thursday - jan1) / 7 + 1));
+}
+
+int64_t sop_month_of_day(int64_t day)
+{
+    int64_t y;
+    unsigned m, d;
+    civil_from_days(day, &y, &m, &d);
+    return y * 12 + (int64_t)m - 1;
+}
+
+void sop_format_month(int64_t month, char *buf, size_t size)
+{
+    int64_t y = floor_div(month, 12);
+    snprintf(buf, size, "%04lld-%02lld", (long long)y, (long long)(month - y * 12 + 1));
+}

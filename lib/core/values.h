@@ -92,6 +92,15 @@ int64_t sop_local_day(int64_t epoch, const sop_tz *tz);
 void sop_format_day(int64_t day, char *buf, size_t size);
 bool sop_parse_day(const char *s, int64_t *day);
 
+/* Weeks and months of day numbers, for reports by period.  A week starts
+ * on Monday: week w is days 7w - 3 .. 7w + 3 (1970-01-01 was a Thursday);
+ * its label is the ISO 8601 week, "2026-W48" (the year of its Thursday).
+ * A month number is year * 12 + month - 1, "2026-11".  buf: 16 bytes. */
+int64_t sop_week_of_day(int64_t day);
+void sop_format_week(int64_t week, char *buf, size_t size);
+int64_t sop_month_of_day(int64_t day);
+void sop_format_month(int64_t month, char *buf, size_t size);
+
 /* A number in 0..1000 as "%.1f" (one decimal, rounded), without printf's
  * floating-point machinery (it showed in profiles): scores.  buf: 8 bytes.
  * Returns the length. */

@@ -12,6 +12,7 @@
 #include "strmap.h"
 #include "text.h"
 #include "values.h"
+#include "idmap.h"
 #include "words.h"
 #include "writer.h"
 
@@ -508,8 +509,7 @@ struct sop_audit {
     size_t deal_cap;
     cell *cells;                  /* rep x stage, grown with the reps */
     size_t cells_reps;
-    uint64_t *seen;               /* activity_id hashes (open addressing, 0 = empty) */
-    size_t seen_count, seen_cap;
+    sop_idmap seen;               /* activity_ids */
     long col_id, col_lead, col_deal, col_rep, col_at, col_due, col_done, col_step, col_action,
         col_stage, col_duration;
     sop_outputs out;
@@ -860,7 +860,7 @@ void sop_audit_free(sop_audit *a)
     free(a->lead);
     free(a->deal);
     free(a->cells);
-    free(a->seen);
+    sop_idmap_free(&a->seen);
     free(a->node_done);
     free(a->lead_stage);
     sop_strmap_free(&a->reps);
@@ -915,36 +915,10 @@ static int reject(sop_error *err, const char *fmt, ...)
  * colliding is a chance of about n^2 / 2^65 (1e-7 for a million). */
 static int seen_before(sop_audit *a, const char *id, size_t len, bool *dup)
 {
-    uint64_t h = sop_strmap_hash(id, len);
-    if (h == 0)
-        h = 1;
-    if ((a->seen_count + 1) * 2 > a->seen_cap) {
-        size_t cap = a->seen_cap ? a->seen_cap * 2 : 1024;
-        uint64_t *t = calloc(cap, sizeof *t);
-        if (t == NULL)
-            return -1;
-        for (size_t i = 0; i < a->seen_cap; i++)
-            if (a->seen[i]) {
-                size_t k = (size_t)a->seen[i] & (cap - 1);
-                while (t[k])
-                    k = (k + 1) & (cap - 1);
-                t[k] = a->seen[i];
-            }
-        free(a->seen);
-        a->seen = t;
-        a->seen_cap = cap;
-    }
-    size_t k = (size_t)h & (a->seen_cap - 1);
-    while (a->seen[k]) {
-        if (a->seen[k] == h) {
-            *dup = true;
-            return 0;
-        }
-        k = (k + 1) & (a->seen_cap - 1);
-    }
-    a->seen[k] = h;
-    a->seen_count++;
-    *dup = false;
+    bool added;
+    if (sop_idmap_put(&a->seen, sop_idmap_key(id, len), 0, &added) == NULL)
+        return -1;
+    *dup = !added;
     return 0;
 }
 

@@ -50,36 +50,18 @@ static json_t *four_digits(double x)
 
 /* ---- periods --------------------------------------------------------------- */
 
-static int64_t floor_div(int64_t a, int64_t b)
-{
-    return a / b - (a % b != 0 && (a < 0) != (b < 0));
-}
-
 long fn_period_of(const sop_funnel *f, int64_t at)
 {
     int64_t day = sop_local_day(at, &f->cli->tz);
-    if (f->period == 0) /* weeks from Monday; day 0 (1970-01-01) was a Thursday */
-        return (long)floor_div(day + 3, 7);
-    char date[16];
-    sop_format_day(day, date, sizeof date);
-    return atol(date) * 12 + atol(date + 5) - 1;
+    return (long)(f->period == 0 ? sop_week_of_day(day) : sop_month_of_day(day));
 }
 
 void fn_period_label(const sop_funnel *f, long period, char *buf, size_t size)
 {
-    if (f->period == 1) {
-        snprintf(buf, size, "%04ld-%02ld", floor_div(period, 12), period - floor_div(period, 12) * 12 + 1);
-        return;
-    }
-    /* the ISO week: the week's Thursday decides the year */
-    int64_t thursday = (int64_t)period * 7 - 3 + 3;
-    char date[16], jan1[16];
-    sop_format_day(thursday, date, sizeof date);
-    snprintf(jan1, sizeof jan1, "%.4s-01-01", date);
-    int64_t first;
-    if (!sop_parse_day(jan1, &first))
-        first = thursday;
-    snprintf(buf, size, "%.4s-W%02ld", date, (long)((thursday - first) / 7 + 1));
+    if (f->period == 0)
+        sop_format_week(period, buf, size);
+    else
+        sop_format_month(period, buf, size);
 }
 
 /* ---- setup ----------------------------------------------------------------- */

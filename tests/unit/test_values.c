@@ -1192,6 +1192,33 @@ static void test_time_fast_and_slow_agree(void **state)
     assert_int_equal(bad, 0);
 }
 
+/* Weeks from Monday with their ISO labels, and months, at the edges of
+ * years (2025-12-29 is in 2026-W01, 2027-01-01 in 2026-W53). */
+static void test_weeks_and_months(void **state)
+{
+    (void)state;
+    static const struct { const char *day, *week, *month; } cases[] = {
+        {"2026-11-30", "2026-W49", "2026-11"}, {"2026-11-29", "2026-W48", "2026-11"},
+        {"2026-11-23", "2026-W48", "2026-11"}, {"2025-12-29", "2026-W01", "2025-12"},
+        {"2027-01-01", "2026-W53", "2027-01"}, {"2027-01-04", "2027-W01", "2027-01"},
+        {"1970-01-01", "1970-W01", "1970-01"}, {"1969-12-29", "1970-W01", "1969-12"},
+        {"0001-01-01", "0001-W01", "0001-01"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        int64_t day;
+        assert_true(sop_parse_day(cases[i].day, &day));
+        char week[16], month[16];
+        int64_t w = sop_week_of_day(day);
+        sop_format_week(w, week, sizeof week);
+        sop_format_month(sop_month_of_day(day), month, sizeof month);
+        if (strcmp(week, cases[i].week) != 0 || strcmp(month, cases[i].month) != 0)
+            fail_msg("%s: %s %s, want %s %s", cases[i].day, week, month, cases[i].week,
+                     cases[i].month);
+        /* the week holds its day, Monday to Sunday */
+        assert_true(day >= 7 * w - 3 && day <= 7 * w + 3);
+    }
+}
+
 /* A named zone's offsets are read from a table built at start-up: every
  * instant from 1900 to 2100 (sampled every 6 h 17 s) shows the same local
  * time as the C library says, across DST and historical changes. */
@@ -1226,6 +1253,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_time_shown_beyond_9999),
         cmocka_unit_test(test_time_fast_and_slow_agree),
+        cmocka_unit_test(test_weeks_and_months),
         cmocka_unit_test(test_number_plain),
         cmocka_unit_test(test_number_grouped),
         cmocka_unit_test(test_number_currency),
