@@ -391,3 +391,40 @@ void sop_side_close(sop_side *side)
     side->reader = NULL;
     sop_record_free(&side->rec);
 }
+
+int sop_side_each(const char *path, const sop_cli *cli, char delimiter, const char *const *names,
+                  const bool *required, size_t count, sop_side_fn row, sop_side_fn bad, void *ctx,
+                  sop_error *err)
+{
+    sop_side side;
+    int rc = sop_side_open(&side, path, cli, delimiter, names, required, count, NULL, NULL, err);
+    while (rc == 0) {
+        int got = sop_side_next(&side, err);
+        if (got < 0)
+            rc = -got;
+        if (got <= 0)
+            break;
+        if (got != SOP_READ_BAD)
+            rc = row(ctx, &side, err);
+        else if (bad)
+            rc = bad(ctx, &side, err);
+        else
+            rc = sop_error_set(err, SOP_EXIT_DATAERR, side.file, side.rec.line, "%s",
+                               sop_reader_bad_reason(side.reader));
+    }
+    sop_side_close(&side);
+    return rc;
+}
+
+void sop_side_bad(const char *program, FILE *diag, unsigned long *count, const char *file,
+                  long line, const char *fmt, ...)
+{
+    if (++*count > SHOW_BAD || diag == NULL)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(diag, "%s: %s:%ld: ", program, file, line);
+    vfprintf(diag, fmt, ap);
+    fputc('\n', diag);
+    va_end(ap);
+}

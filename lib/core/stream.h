@@ -91,5 +91,18 @@ int sop_side_open(sop_side *side, const char *path, const sop_cli *cli, char del
  * -(exit status) with err set. */
 int sop_side_next(sop_side *side, sop_error *err);
 void sop_side_close(sop_side *side);
+/* Every row of a side file through row(ctx, side, err) (which reads
+ * side->rec and side->col); a row the reader cannot use goes to bad, or
+ * with bad NULL is an error (65) naming the line.  Stops at the first
+ * status a callback returns. */
+typedef int (*sop_side_fn)(void *ctx, sop_side *side, sop_error *err);
+int sop_side_each(const char *path, const sop_cli *cli, char delimiter, const char *const *names,
+                  const bool *required, size_t count, sop_side_fn row, sop_side_fn bad, void *ctx,
+                  sop_error *err);
+/* A bad row of a side file that the run skips: "PROGRAM: FILE:LINE:
+ * reason" on diag for the first 20 (*count counts them all; the program
+ * ends 65 when it is not 0). */
+void sop_side_bad(const char *program, FILE *diag, unsigned long *count, const char *file,
+                  long line, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
 
 #endif

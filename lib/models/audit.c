@@ -620,26 +620,23 @@ static long deal_index(sop_audit *a, const char *id, size_t len)
 typedef int (*side_row_fn)(sop_audit *a, const sop_record *rec, const long *col,
                            const char *file, sop_error *err);
 
+typedef struct side_call {
+    sop_audit *a;
+    side_row_fn row;
+} side_call;
+
+static int side_row(void *ctx, sop_side *side, sop_error *err)
+{
+    side_call *c = ctx;
+    return c->row(c->a, &side->rec, side->col, side->file, err);
+}
+
 /* Reads every row of a side file; a bad row is an error naming the line. */
 static int read_side(sop_audit *a, const char *path, const char *const *names,
                      const bool *required, size_t ncol, side_row_fn row, sop_error *err)
 {
-    sop_side side;
-    int rc = sop_side_open(&side, path, a->cli, 0, names, required, ncol, NULL, NULL, err);
-    while (rc == 0) {
-        int got = sop_side_next(&side, err);
-        if (got < 0)
-            rc = -got;
-        if (got <= 0)
-            break;
-        if (got == SOP_READ_BAD)
-            rc = sop_error_set(err, SOP_EXIT_DATAERR, side.file, side.rec.line, "%s",
-                               sop_reader_bad_reason(side.reader));
-        else
-            rc = row(a, &side.rec, side.col, side.file, err);
-    }
-    sop_side_close(&side);
-    return rc;
+    side_call c = {a, row};
+    return sop_side_each(path, a->cli, 0, names, required, ncol, side_row, NULL, &c, err);
 }
 
 static int rep_row(sop_audit *a, const sop_record *rec, const long *col, const char *file,

@@ -13,23 +13,10 @@
 #include "text.h"
 #include "values.h"
 
-enum { SHOW_BAD = 20, TEXT_LEN = 512 };
+enum { TEXT_LEN = 512 };
 
-/* A bad row of a side file: the first few on stderr, all counted (the
- * run ends 65). */
-static void side_bad(sop_funnel *f, const char *file, long line, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-static void side_bad(sop_funnel *f, const char *file, long line, const char *fmt, ...)
-{
-    if (++f->side_bad > SHOW_BAD || f->opts.diag == NULL)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    fprintf(f->opts.diag, "%s: %s:%ld: ", f->opts.program, file, line);
-    vfprintf(f->opts.diag, fmt, ap);
-    fputc('\n', f->opts.diag);
-    va_end(ap);
-}
+#define side_bad(f, file, line, ...) \
+    sop_side_bad((f)->opts.program, (f)->opts.diag, &(f)->side_bad, file, line, __VA_ARGS__)
 
 /* The next good row of a side file; NULL at its end or on a fatal error
  * (*rc).  Bad rows are reported and skipped. */
