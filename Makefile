@@ -68,6 +68,8 @@ $(BUILD)/tests/%: tests/unit/%.c $(LIB_A) $(BUILD)/flags
 DEMO_NOW := --now 2026-11-30T18:00+08:00 --tz Asia/Shanghai
 DEMO_AUDIT := $(DEMO_NOW) --no-progress --reps samples/reps.csv --events samples/stage_events.csv \
               samples/activities.csv
+DEMO_PHI := $(DEMO_NOW) --leads $(BUILD)/demo-assigned.csv --activities samples/activities.csv \
+            --events samples/stage_events.csv --reps samples/reps.csv
 DEMO_FUNNEL := $(DEMO_NOW) -q --no-progress --activities samples/activities.csv samples/stage_events.csv
 demo: all
 	@echo '== lead-score samples/leads.csv (first 12 leads, as a table) =='
@@ -115,6 +117,19 @@ demo: all
 	@echo
 	@echo '== funnel-diag --report attribution --model markov: which touches drive closes =='
 	@bin/funnel-diag $(DEMO_FUNNEL) --report attribution --model markov -f table
+	@echo
+	@echo '== phi-calc --by team: the process health index per team and week (the last 4 weeks of each team) =='
+	@bin/lead-score -q --no-progress $(DEMO_NOW) samples/leads.csv | \
+	  bin/lead-assign -q --no-progress $(DEMO_NOW) --reps samples/reps.csv --history samples/outcomes.csv \
+	  > $(BUILD)/demo-assigned.csv
+	@bin/phi-calc $(DEMO_PHI) --by team -f csv | \
+	  awk -F, 'NR == 1 || $$1 != t { if (NR > 1) for (i = n - 3; i <= n; i++) if (i > 0) print r[i]; t = $$1; n = 0 } \
+	           NR == 1 { print; next } { r[++n] = $$0 } END { for (i = n - 3; i <= n; i++) print r[i] }' | \
+	  cut -d, -f1,2,6,7,10,13,14,15,16,17,18,19
+	@echo
+	@echo '== phi-calc --report lead: does PHI lead the won amounts of samples/outcomes.csv? =='
+	@bin/phi-calc $(DEMO_PHI) -q --report lead --performance samples/outcomes.csv -f csv | \
+	  awk -F, 'NR == 1 || $$7 == "true"'
 	@echo
 	@echo '== funnel-diag --report breakpoints: 20000 generated stage events with a jump planted in the last week =='
 	@python3 scripts/gen-samples --stage-events 20000 --jump 22 --out $(BUILD)/demo-events.csv
