@@ -589,8 +589,7 @@ static bool ewma(const phi *p, json_t *rows, size_t first, size_t n, const doubl
             t++;
             z = lam * x[i] + (1 - lam) * z;
             e = z;
-            ucl = mu + cfg->sigmas * sigma *
-                           sqrt(lam / (2 - lam) * (1 - pow(1 - lam, 2.0 * (double)t)));
+            ucl = sop_ewma_ucl(mu, sigma, lam, cfg->sigmas, (double)t);
             alarm = t > cfg->baseline_weeks && z > ucl;
         }
         ok = set(row, "ewma", num(e, 1e-4)) && set(row, "ucl", num(ucl, 1e-4)) &&
@@ -687,21 +686,6 @@ static bool period_of_text(const phi *p, const char *s, size_t len, int64_t *out
     int64_t day = sop_local_day(at, &p->cli->tz);
     *out = p->opts->monthly ? sop_month_of_day(day) : sop_week_of_day(day);
     return true;
-}
-
-static double pearson(const double *a, const double *b, size_t n)
-{
-    double ma = 0, mb = 0, sab = 0, saa = 0, sbb = 0;
-    for (size_t i = 0; i < n; i++) {
-        ma += a[i] / (double)n;
-        mb += b[i] / (double)n;
-    }
-    for (size_t i = 0; i < n; i++) {
-        sab += (a[i] - ma) * (b[i] - mb);
-        saa += (a[i] - ma) * (a[i] - ma);
-        sbb += (b[i] - mb) * (b[i] - mb);
-    }
-    return saa > 0 && sbb > 0 ? sab / sqrt(saa * sbb) : NAN;
 }
 
 /* --performance: per group (or overall) and period, the summed value. */
@@ -838,7 +822,7 @@ static bool lag_rows(const phi *p, const perf *r, long g, long rg, const double 
                 m++;
             }
         }
-        double rr = m >= 3 ? pearson(a, b, m) : NAN, band = m >= 3 ? 1.96 / sqrt((double)m) : NAN;
+        double rr = m >= 3 ? sop_pearson(a, b, m) : NAN, band = m >= 3 ? 1.96 / sqrt((double)m) : NAN;
         if (isfinite(rr) && (!isfinite(best_r) || fabs(rr) > fabs(best_r))) {
             best_r = rr;
             best_band = band;

@@ -75,6 +75,28 @@ double sop_quantile(double *v, size_t n, double q)
     return a + (h - (double)lo) * (b - a);
 }
 
+double sop_pearson(const double *a, const double *b, size_t n)
+{
+    double ma = 0, mb = 0, sab = 0, saa = 0, sbb = 0;
+    for (size_t i = 0; i < n; i++) {
+        ma += a[i];
+        mb += b[i];
+    }
+    ma /= (double)n;
+    mb /= (double)n;
+    for (size_t i = 0; i < n; i++) {
+        sab += (a[i] - ma) * (b[i] - mb);
+        saa += (a[i] - ma) * (a[i] - ma);
+        sbb += (b[i] - mb) * (b[i] - mb);
+    }
+    return n >= 2 && saa > 0 && sbb > 0 ? sab / sqrt(saa * sbb) : NAN;
+}
+
+double sop_ewma_ucl(double mu, double sigma, double lambda, double sigmas, double t)
+{
+    return mu + sigmas * sigma * sqrt(lambda / (2 - lambda) * (1 - pow(1 - lambda, 2 * t)));
+}
+
 /* Solves a x = b for the n x n matrix a (row-major, destroyed); false when
  * singular. */
 static bool solve(double *a, double *b, size_t n)

@@ -22,6 +22,16 @@ void sop_pchart_limits(double pbar, double n, double sigmas, double *lower, doub
  * n > 0, no NaN. */
 double sop_quantile(double *v, size_t n, double q);
 
+/* Pearson's correlation of a[0..n-1] and b[0..n-1]; NaN when either does
+ * not vary (or n < 2). */
+double sop_pearson(const double *a, const double *b, size_t n);
+
+/* The upper control limit of an EWMA chart (weight lambda, L sigmas) at
+ * its t-th point (t >= 1) around the baseline mean mu with standard
+ * deviation sigma: mu + L sigma sqrt(lambda / (2 - lambda) (1 - (1 -
+ * lambda)^(2t))). */
+double sop_ewma_ucl(double mu, double sigma, double lambda, double sigmas, double t);
+
 /* An absorbing first-order Markov chain over m touch states, from path
  * counts: start[i] paths begin at i, trans[i*m+j] steps i -> j,
  * conv[i] and null[i] paths end at i converting or not.  Fills

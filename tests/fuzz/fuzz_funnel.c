@@ -1,6 +1,6 @@
-/* fuzz_funnel.c - libFuzzer driver for funnel-diag's config
- * (lib/models/funnel_config.c) and the statistics behind its reports
- * (lib/models/stats.c, attrib.c).  The bytes are loaded as a config over
+/* fuzz_funnel.c - libFuzzer driver for funnel-diag's and phi-calc's
+ * configs (lib/models/funnel_config.c, phi_config.c) and the statistics
+ * behind their reports (lib/models/stats.c).  The bytes are loaded as a config over
  * the defaults: one that loads must print (--print-config) a text that
  * loads back and prints the same.  The same bytes, read as small counts,
  * feed the z-test, the p-chart, quantiles and an absorbing Markov chain,
@@ -14,6 +14,7 @@
 #include "attrib.h"
 #include "funnel.h"
 #include "fuzz.h"
+#include "phi.h"
 #include "stats.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -47,6 +48,27 @@ static void config_round_trip(const char *path)
     }
     free(cfg);
     free(back);
+}
+
+static void phi_config_round_trip(const char *path)
+{
+    sop_phi_config cfg, back;
+    sop_error err;
+    sop_error_clear(&err);
+    int rc = sop_phi_config_load(path, &cfg, &err);
+    FUZZ_ASSERT(rc == 0 || rc == SOP_EXIT_CONFIG);
+    if (rc != 0)
+        return;
+    char *json = sop_phi_config_json(&cfg);
+    FUZZ_ASSERT(json != NULL);
+    char again[64];
+    int fd = memfd_with((const uint8_t *)json, strlen(json), again, sizeof again);
+    FUZZ_ASSERT(sop_phi_config_load(again, &back, &err) == 0);
+    char *json2 = sop_phi_config_json(&back);
+    FUZZ_ASSERT(json2 != NULL && strcmp(json, json2) == 0);
+    close(fd);
+    free(json);
+    free(json2);
 }
 
 static void statistics(const uint8_t *data, size_t size)
@@ -86,6 +108,8 @@ static void statistics(const uint8_t *data, size_t size)
         if (conv[i] + null[i] == 0)
             null[i] = 1; /* every state can end a path */
     }
+    double r = sop_pearson(v, v + n / 2, n / 2);
+    FUZZ_ASSERT(isnan(r) || (r >= -1 - 1e-9 && r <= 1 + 1e-9));
     double pc = sop_markov_removal(m, start, trans, conv, null, removal);
     FUZZ_ASSERT(pc >= -1e-9 && pc <= 1 + 1e-9);
     for (size_t i = 0; i < m; i++)
@@ -97,6 +121,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     char path[64];
     int fd = memfd_with(data, size, path, sizeof path);
     config_round_trip(path);
+    phi_config_round_trip(path);
     close(fd);
     statistics(data, size);
     return 0;

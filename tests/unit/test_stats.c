@@ -101,6 +101,29 @@ static void quantiles_match_sorting(void **state)
     }
 }
 
+/* Pearson by hand: (1,2,3) against (2,4,7): means 2 and 13/3; cov sum
+ * (-1)(-7/3) + 0 + (1)(8/3) = 5; sums of squares 2 and 38/3: r = 5 /
+ * sqrt(76/3).  A constant series has no correlation. */
+static void pearson_by_hand(void **state)
+{
+    (void)state;
+    double a[] = {1, 2, 3}, b[] = {2, 4, 7}, c[] = {5, 5, 5}, d[] = {3, 2, 1};
+    assert_true(fabs(sop_pearson(a, b, 3) - 5 / sqrt(76.0 / 3)) < 1e-12);
+    assert_true(fabs(sop_pearson(a, d, 3) + 1) < 1e-12);
+    assert_true(isnan(sop_pearson(a, c, 3)));
+    assert_true(isnan(sop_pearson(a, b, 1)));
+}
+
+/* EWMA limits by hand: lambda 0.2, 3 sigma, mu 0.3, sigma 0.05: at t = 1
+ * 0.3 + 0.15 sqrt(0.2/1.8 * 0.36) = 0.33; far out sqrt(1/9) = 1/3: 0.35. */
+static void ewma_limit_by_hand(void **state)
+{
+    (void)state;
+    assert_true(fabs(sop_ewma_ucl(0.3, 0.05, 0.2, 3, 1) - 0.33) < 1e-12);
+    assert_true(fabs(sop_ewma_ucl(0.3, 0.05, 0.2, 3, 1000) - 0.35) < 1e-12);
+    assert_true(fabs(sop_ewma_ucl(0.3, 0, 0.2, 3, 5) - 0.3) < 1e-15);
+}
+
 /* Paths: C1 > C2 > C3 converts, C1 does not, C2 > C3 does not.
  * P(convert) = 2/3 * 1/2 * 1/2 + 1/3 * 1/2 = 1/3; without C1 it is
  * 1/6 (removal 0.5), without C2 or C3 it is 0 (removal 1): credits
@@ -160,7 +183,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(ztest_by_hand),  cmocka_unit_test(ztest_says_nothing),
         cmocka_unit_test(pchart_by_hand), cmocka_unit_test(quantiles),
-        cmocka_unit_test(quantiles_match_sorting),
+        cmocka_unit_test(quantiles_match_sorting), cmocka_unit_test(pearson_by_hand),
+        cmocka_unit_test(ewma_limit_by_hand),
         cmocka_unit_test(markov_toy),     cmocka_unit_test(markov_loop),
         cmocka_unit_test(markov_edges),
     };
