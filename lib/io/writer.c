@@ -28,6 +28,7 @@ struct sop_writer {
     char temp[4096];
     bool to_temp;
     bool unnamed; /* O_TMPFILE: no name until name_temp() */
+    bool direct;  /* -o names a device or a pipe: written in place */
     sop_buf out;
     char delim;
     bool special[256]; /* bytes that make a CSV field need quotes */
@@ -338,7 +339,21 @@ int sop_writer_open(sop_writer **out, const sop_writer_opts *opts, sop_error *er
     w->special[(unsigned char)w->delim] = true;
     w->special['"'] = w->special['\n'] = w->special['\r'] = true;
     w->escape = opts->excel || opts->safe_formulas;
-    if (opts->path && strcmp(opts->path, "-") != 0) {
+    struct stat st;
+    if (opts->path && strcmp(opts->path, "-") != 0 && stat(opts->path, &st) == 0 &&
+        !S_ISREG(st.st_mode)) {
+        /* a device, a pipe, /dev/stdout: written to as it is - renaming a
+         * file over /dev/null would replace the device */
+        w->fd = S_ISDIR(st.st_mode) ? -1 : open(opts->path, O_WRONLY | O_CLOEXEC | O_NOCTTY);
+        if (w->fd < 0) {
+            int rc = sop_error_set(err, SOP_EXIT_CANTCREAT, opts->path, 0, "cannot write: %s",
+                                   S_ISDIR(st.st_mode) ? "a folder" : strerror(errno));
+            free(w);
+            return rc;
+        }
+        snprintf(w->path, sizeof w->path, "%s", opts->path);
+        w->direct = true;
+    } else if (opts->path && strcmp(opts->path, "-") != 0) {
         int rc = open_temp(w, opts->path, err);
         if (rc != 0) {
             free(w);
@@ -787,6 +802,8 @@ int sop_writer_close(sop_writer *w, bool commit, sop_error *err)
     for (size_t r = 0; r < w->rows; r++)
         for (size_t i = 0; i < w->ncols; i++)
             free(w->cells[r * w->ncols + i]);
+    if (w->direct && close(w->fd) != 0 && rc == 0 && commit)
+        rc = sop_error_set(err, SOP_EXIT_IOERR, w->path, 0, "close failed: %s", strerror(errno));
     if (w->to_temp) {
         bool named = !w->unnamed;
         if (commit && rc == 0 && w->unnamed) {
