@@ -17,7 +17,7 @@ static const sop_option options[] = {
     {"activities", 0, "FILE", "follow-up records (lead_id, deal_id, rep_id, at, stage, goal, "
      "next_step, ...)", OPT_ACTIVITIES},
     {"events", 0, "FILE", "stage events (deal_id, stage, at): a lead converts when one of its "
-     "deals reaches need_confirmed", OPT_EVENTS},
+     "deals reaches need_confirmed or solution_match", OPT_EVENTS},
     {"reps", 0, "FILE", "the reps' teams (rep_id, team), for --by team", OPT_REPS},
     {"performance", 0, "FILE", "results per period (period, value; team or rep_id): "
      "--report lead", OPT_PERFORMANCE},
@@ -29,7 +29,7 @@ static const sop_option options[] = {
     {"prewhiten", 0, NULL, "--report lead: correlate first differences, not levels",
      OPT_PREWHITEN},
     {"fail-on", 0, "warning|risk", "exit 1 when a group's last period is at that status or "
-     "worse (warning: also an EWMA alarm)", OPT_FAIL_ON},
+     "worse (warning: also an EWMA alarm or a period that cannot be judged)", OPT_FAIL_ON},
     {"audit-config", 0, "FILE", "followup-audit's config: what a complete record is (default: "
      "goal and next_step, a quote/proposal/contract links its document)", OPT_AUDIT_CONFIG},
 };
@@ -102,8 +102,9 @@ static int alone(void *ctx, const sop_cli *cli, sop_error *err)
 {
     phi_main *m = ctx;
     if (cli->file_count > 0)
-        return sop_error_set(err, SOP_EXIT_USAGE, NULL, 0, "phi-calc reads --leads and "
-                             "--activities; leave out %s", cli->files[0]);
+        return sop_error_set(err, SOP_EXIT_USAGE, NULL, 0, "the files are named by --leads and "
+                             "--activities (and --events, --reps, --performance); leave out %s",
+                             cli->files[0]);
     m->opts.program = PROGRAM;
     m->opts.diag = stderr;
     m->opts.quiet = cli->verbosity < 0;

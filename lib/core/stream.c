@@ -346,7 +346,7 @@ static void side_bind(sop_side *side, const sop_schema *schema)
     side->bound = schema->count;
 }
 
-int sop_side_open(sop_side *side, const char *path, const sop_cli *cli, char delimiter,
+int sop_side_open(sop_side *side, const char *path, const sop_cli *cli, int how,
                   const char *const *names, const bool *required, size_t count,
                   sop_note_fn note, void *note_ctx, sop_error *err)
 {
@@ -359,7 +359,10 @@ int sop_side_open(sop_side *side, const char *path, const sop_cli *cli, char del
         .file_count = 1,
         .no_aliases = cli->no_aliases,
         .max_field = cli->max_field,
-        .delimiter = delimiter,
+        .delimiter = how == SOP_SIDE_AS_MAIN ? cli->delimiter : (char)how,
+        .format = how == SOP_SIDE_AS_MAIN ? cli->in_format : SOP_FMT_AUTO,
+        .encoding = how == SOP_SIDE_AS_MAIN ? cli->encoding : SOP_ENC_AUTO,
+        .map = how == SOP_SIDE_AS_MAIN ? &cli->map : NULL,
         .note = note,
         .note_ctx = note_ctx,
     };
@@ -392,12 +395,12 @@ void sop_side_close(sop_side *side)
     sop_record_free(&side->rec);
 }
 
-int sop_side_each(const char *path, const sop_cli *cli, char delimiter, const char *const *names,
+int sop_side_each(const char *path, const sop_cli *cli, int how, const char *const *names,
                   const bool *required, size_t count, sop_side_fn row, sop_side_fn bad, void *ctx,
                   sop_error *err)
 {
     sop_side side;
-    int rc = sop_side_open(&side, path, cli, delimiter, names, required, count, NULL, NULL, err);
+    int rc = sop_side_open(&side, path, cli, how, names, required, count, NULL, NULL, err);
     while (rc == 0) {
         int got = sop_side_next(&side, err);
         if (got < 0)

@@ -71,8 +71,10 @@ int sop_stream_run(const char *program, const sop_cli *cli, const sop_stream_mod
  * never stdin by accident.  The named columns are looked up (col[i], -1
  * when absent); a required one missing is 65 naming the file (JSON Lines:
  * the keys are known record by record, so a record without a required key
- * reads as an empty value there).  delimiter:
- * the CSV delimiter, 0 for the usual ','. */
+ * reads as an empty value there).  how: 0 for a side file's defaults
+ * (format by extension or content, ','), a character for that CSV
+ * delimiter, or SOP_SIDE_AS_MAIN for a program whose files are all
+ * named by options (phi-calc): -i, -d, -e, -m apply to them. */
 enum { SOP_SIDE_COLUMNS = 16 };
 typedef struct sop_side {
     sop_reader *reader;
@@ -83,7 +85,8 @@ typedef struct sop_side {
     size_t count, bound;         /* looked up again as the keys grow) */
 } sop_side;
 
-int sop_side_open(sop_side *side, const char *path, const sop_cli *cli, char delimiter,
+enum { SOP_SIDE_AS_MAIN = 256 };
+int sop_side_open(sop_side *side, const char *path, const sop_cli *cli, int how,
                   const char *const *names, const bool *required, size_t count,
                   sop_note_fn note, void *note_ctx, sop_error *err);
 /* The next row into side->rec: SOP_READ_RECORD, SOP_READ_BAD (the reason:
@@ -96,7 +99,7 @@ void sop_side_close(sop_side *side);
  * with bad NULL is an error (65) naming the line.  Stops at the first
  * status a callback returns. */
 typedef int (*sop_side_fn)(void *ctx, sop_side *side, sop_error *err);
-int sop_side_each(const char *path, const sop_cli *cli, char delimiter, const char *const *names,
+int sop_side_each(const char *path, const sop_cli *cli, int how, const char *const *names,
                   const bool *required, size_t count, sop_side_fn row, sop_side_fn bad, void *ctx,
                   sop_error *err);
 /* A bad row of a side file that the run skips: "PROGRAM: FILE:LINE:

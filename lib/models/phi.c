@@ -49,9 +49,14 @@ typedef struct phi {
     size_t bucket_cap;
     int64_t first_week, last_week;   /* of everything read */
     sop_idmap deal_conv;             /* deal -> when it reached a conversion stage */
-    sop_idmap lead_conv;             /* lead -> the same, through its deals */
+    sop_idmap lead_conv;             /* lead -> the earliest such time of its deals */
+    sop_idmap lead_conv_last;        /* lead -> the latest */
     sop_idmap key_done;              /* leads that got the key action */
     sop_words conv_stages;
+    char key_stage[SOP_WORD_LEN];    /* folded, canonical */
+    bool key_fields_missing;         /* noted once */
+    bool conversion_source;          /* "no way to convert" noted */
+    sop_idmap leads_seen;            /* lead ids, for duplicates */
     sop_audit_config audit_cfg;
     sop_audit_checker *checker;
     act_cols act;
@@ -146,7 +151,8 @@ static int bad_row(void *ctx, sop_side *side, sop_error *err)
 static int read_file(phi *p, const char *path, const char *const *names, const bool *required,
                      size_t count, sop_side_fn fn, sop_error *err)
 {
-    return sop_side_each(path, p->cli, 0, names, required, count, fn, bad_row, p, err);
+    return sop_side_each(path, p->cli, SOP_SIDE_AS_MAIN, names, required, count, fn, bad_row, p,
+                         err);
 }
 
 static const char *text(const sop_side *side, size_t i, size_t *len)
@@ -183,7 +189,7 @@ static int rep_row(void *ctx, sop_side *side, sop_error *err)
         p->rep_cap = cap;
     }
     p->rep_team[r] = -1;
-    if (tlen > 0 && (p->rep_team[r] = group_add(p, team, tlen)) < 0)
+    if (tlen > 0 && p->opts->by == SOP_PHI_BY_TEAM && (p->rep_team[r] = group_add(p, team, tlen)) < 0)
         return oom(err);
     return 0;
 }
@@ -194,16 +200,18 @@ static int event_row(void *ctx, sop_side *side, sop_error *err)
     size_t len, slen, alen;
     const char *id = text(side, 0, &len), *stage = text(side, 1, &slen);
     const char *at_s = text(side, 2, &alen);
-    char folded[SOP_WORD_LEN];
-    sop_word_fold(stage, slen, folded);
-    sop_canonical_stage(folded, sizeof folded);
-    if (len == 0 || sop_words_find(&p->conv_stages, folded) < 0)
-        return 0;
     int64_t at;
     if (!sop_parse_time(at_s, alen, &p->cli->tz, true, &at)) {
-        BAD(p, side, "at \"%.*s\" is not a time", SHOW(alen), at_s);
+        BAD(p, side, alen ? "at \"%.*s\" is not a time" : "no time (at)%.*s", SHOW(alen), at_s);
         return 0;
     }
+    /* the stage as written (a config may name 需求确认) or its canonical name */
+    char folded[SOP_WORD_LEN];
+    sop_word_fold(stage, slen, folded);
+    bool conv = sop_words_find(&p->conv_stages, folded) >= 0;
+    sop_canonical_stage(folded, sizeof folded);
+    if (len == 0 || !(conv || sop_words_find(&p->conv_stages, folded) >= 0))
+        return 0;
     bool added;
     int64_t *t = sop_idmap_put(&p->deal_conv, sop_idmap_key(id, len), at, &added);
     if (t == NULL)
@@ -221,7 +229,7 @@ static long group_of_rep(phi *p, const char *rep, size_t len, const char **why)
     if (p->opts->by == SOP_PHI_BY_NONE)
         return ALL;
     if (len == 0) {
-        *why = "no rep";
+        *why = "(no rep_id)";
         return -1;
     }
     if (p->opts->by == SOP_PHI_BY_REP)
@@ -244,8 +252,15 @@ static int activity_row(void *ctx, sop_side *side, sop_error *err)
         sop_words fields;
         sop_words_parse(&fields, p->cfg->key_fields);
         c->key_count = 0;
-        for (size_t i = 0; i < fields.count && i < 8; i++)
+        for (size_t i = 0; i < fields.count && i < 8; i++) {
             c->key_field[c->key_count++] = sop_find_column(schema, fields.word[i]);
+            if (c->key_field[c->key_count - 1] < 0 && schema->count > 0 && !p->key_fields_missing &&
+                sop_reader_format(side->reader) != SOP_FMT_JSONL) {
+                note(p, "%s: no column %s: no activity can be the key action (key_action.fields)",
+                     side->file, fields.word[i]);
+                p->key_fields_missing = true;
+            }
+        }
         c->bound = schema->count;
     }
     size_t llen, dlen, rlen, alen, slen;
@@ -264,7 +279,7 @@ static int activity_row(void *ctx, sop_side *side, sop_error *err)
     if (g < -1)
         return oom(err);
     if (g < 0) {
-        BAD(p, side, "rep %.*s %s", SHOW(rlen), rep, why);
+        BAD(p, side, rlen ? "rep %.*s %s" : "%.*sno rep_id", SHOW(rlen), rep, why);
         return 0;
     }
     int64_t week = week_of(p, at);
@@ -283,7 +298,7 @@ static int activity_row(void *ctx, sop_side *side, sop_error *err)
     char folded[SOP_WORD_LEN];
     sop_word_fold(stage, slen, folded);
     sop_canonical_stage(folded, sizeof folded);
-    bool key = strcmp(folded, p->cfg->key_stage) == 0;
+    bool key = strcmp(folded, p->key_stage) == 0;
     for (size_t i = 0; key && i < c->key_count; i++) {
         size_t len;
         const char *v = sop_record_trimmed(&side->rec, c->key_field[i], &len);
@@ -298,10 +313,13 @@ static int activity_row(void *ctx, sop_side *side, sop_error *err)
         if (t) {
             int64_t when = *t;
             int64_t *l = sop_idmap_put(&p->lead_conv, lead_key, when, &added);
-            if (l == NULL)
+            int64_t *h = l ? sop_idmap_put(&p->lead_conv_last, lead_key, when, &added) : NULL;
+            if (h == NULL)
                 return oom(err);
             if (when < *l)
                 *l = when;
+            if (when > *h)
+                *h = when;
         }
     }
     return 0;
@@ -331,14 +349,29 @@ static int lead_row(void *ctx, sop_side *side, sop_error *err)
         return 0;
     }
     uint64_t key = sop_idmap_key(id, len);
-    if (side->col[4] < 0) { /* no converted_at: through the deals' stage events */
+    bool fresh;
+    if (sop_idmap_put(&p->leads_seen, key, 0, &fresh) == NULL)
+        return oom(err);
+    if (!fresh) {
+        BAD(p, side, "duplicate lead_id %.*s", SHOW(len), id);
+        return 0;
+    }
+    if (side->col[4] < 0) { /* no converted_at: through the deals' stage events, the
+                               earliest at or after created_at (of the first and the last) */
         const int64_t *t = sop_idmap_get(&p->lead_conv, key);
+        const int64_t *u = sop_idmap_get(&p->lead_conv_last, key);
         if (t)
-            conv_at = *t;
+            conv_at = *t >= at ? *t : *u;
+        if (!p->conversion_source && p->opts->events_path == NULL) {
+            note(p, "%s: no %s column and no --events: no lead can convert", side->file,
+                 p->cfg->converted_column);
+            p->conversion_source = true;
+        }
     }
     long g = ALL;
-    if (p->opts->by == SOP_PHI_BY_TEAM && tlen > 0) {
-        g = group_add(p, team, tlen);
+    if (p->opts->by == SOP_PHI_BY_TEAM && tlen > 0 &&
+        (olen == 0 || sop_strmap_find(&p->reps, owner, olen) < 0)) {
+        g = group_add(p, team, tlen); /* no owner of --reps: the lead's own team */
     } else if (p->opts->by != SOP_PHI_BY_NONE) {
         const char *why;
         g = olen == 0 ? group_add(p, "(unassigned)", 12) : group_of_rep(p, owner, olen, &why);
@@ -451,7 +484,7 @@ static void compute(const phi *p, long g, int64_t from, int64_t to, figures *f)
              cfg->w_completeness * (1 - f->completeness);
     int failing = 0;
     if (f->stability > cfg->stability_max) {
-        add_reason(f->reasons, sizeof f->reasons, "conversion stability %.2f > %.2f",
+        add_reason(f->reasons, sizeof f->reasons, "conversion stability %.3f > %.3g",
                    f->stability, cfg->stability_max);
         failing++;
     }
@@ -521,6 +554,17 @@ static span *periods(const phi *p, size_t *count)
         span *x = &list[(*count)++];
         sop_format_month(m, x->label, sizeof x->label);
         x->from = x->to = w;
+    }
+    if (p->opts->monthly && *count > 0) {
+        /* the last month only when its last week (the one of its last
+         * Thursday) has ended */
+        char next[16];
+        int64_t first_of_next, m = sop_month_of_day(7 * list[*count - 1].to);
+        sop_format_month(m + 1, next, sizeof next);
+        snprintf(next + 7, sizeof next - 7, "-01");
+        if (sop_parse_day(next, &first_of_next) &&
+            (first_of_next - 1) / 7 - ((first_of_next - 1) % 7 < 0) > sop_week_of_day(p->now_day) - 1)
+            (*count)--;
     }
     return list;
 }
@@ -694,6 +738,8 @@ typedef struct perf {
     double *value;
     size_t cap;
     bool grouped;
+    bool zero_fill;      /* deal outcomes: a period without a won deal won 0 */
+    int64_t first_period, last_period; /* of the results; the last complete one */
 } perf;
 
 static int perf_row(void *ctx, sop_side *side, sop_error *err)
@@ -706,12 +752,15 @@ static int perf_row(void *ctx, sop_side *side, sop_error *err)
     bool outcomes = side->col[0] < 0 && side->col[3] >= 0 && side->col[4] >= 0;
     if (!outcomes && (side->col[0] < 0 || side->col[1] < 0))
         return sop_error_set(err, SOP_EXIT_DATAERR, side->file, side->rec.line, "wants columns "
-                             "period and value (and %s), or deal outcomes: closed_at, outcome, "
-                             "amount", gcol);
+                             "period and value%s%s%s, or deal outcomes: closed_at, outcome, "
+                             "amount", p->opts->by == SOP_PHI_BY_NONE ? "" : " (and ",
+                             p->opts->by == SOP_PHI_BY_NONE ? "" : gcol,
+                             p->opts->by == SOP_PHI_BY_NONE ? "" : ")");
     size_t plen, vlen, glen = 0;
     const char *ps = text(side, outcomes ? 3 : 0, &plen);
     const char *vs = text(side, outcomes ? 5 : 1, &vlen);
     const char *gs = "";
+    r->zero_fill = outcomes;
     if (outcomes) { /* only won deals count, each its amount */
         size_t olen;
         const char *o = text(side, 4, &olen);
@@ -724,17 +773,22 @@ static int perf_row(void *ctx, sop_side *side, sop_error *err)
     long g = ALL;
     if (p->opts->by != SOP_PHI_BY_NONE && outcomes && side->col[6] >= 0) {
         size_t rlen;
-        const char *rep = text(side, 6, &rlen), *why;
-        g = group_of_rep(p, rep, rlen, &why);
-        if (g == -1) {
-            BAD(p, side, "rep %.*s %s", SHOW(rlen), rep, why);
+        const char *rep = text(side, 6, &rlen), *why = "has no PHI (not a rep of the leads and "
+                                                       "activities)";
+        g = rlen == 0 ? -1
+            : p->opts->by == SOP_PHI_BY_REP ? sop_strmap_find(&p->groups, rep, rlen)
+                                            : group_of_rep(p, rep, rlen, &why);
+        if (g < 0) {
+            BAD(p, side, rlen ? "rep %.*s %s" : "%.*sno rep_id", SHOW(rlen), rep, why);
             return 0;
         }
-        if (g < 0)
-            return oom(err);
         r->grouped = true;
-    } else if (p->opts->by != SOP_PHI_BY_NONE && !outcomes) {
+    } else if (p->opts->by != SOP_PHI_BY_NONE && !outcomes && side->col[2] >= 0) {
         gs = text(side, 2, &glen);
+        if (glen == 0) {
+            BAD(p, side, "no %s", gcol);
+            return 0;
+        }
     }
     int64_t period;
     double v;
@@ -747,6 +801,10 @@ static int perf_row(void *ctx, sop_side *side, sop_error *err)
         BAD(p, side, "%s \"%.*s\" is not a number", outcomes ? "amount" : "value", SHOW(vlen), vs);
         return 0;
     }
+    if (period > r->last_period)
+        return 0; /* not over at --now: no result yet */
+    if (period < r->first_period)
+        r->first_period = period;
     if (!outcomes && side->col[2] >= 0 && glen > 0) {
         g = sop_strmap_find(&p->groups, gs, glen);
         if (g < 0) {
@@ -781,6 +839,9 @@ static int perf_read(phi *p, perf *r, sop_error *err)
     const char *names[] = {"period", "value", gcol, "closed_at", "outcome", "amount", "rep_id"};
     const bool required[] = {false, false, false, false, false, false, false};
     p->perf = r;
+    r->first_period = INT64_MAX;
+    r->last_period = p->opts->monthly ? sop_month_of_day(p->now_day) - 1
+                                      : sop_week_of_day(p->now_day) - 1;
     return read_file(p, p->opts->performance_path, names, required, 7, perf_row, err);
 }
 
@@ -790,7 +851,9 @@ static double perf_at(const perf *r, long g, int64_t period)
         int64_t period, group;
     } key = {period, g};
     long k = sop_strmap_find(&r->cells, (const char *)&key, sizeof key);
-    return k < 0 ? NAN : r->value[k];
+    if (k >= 0)
+        return r->value[k];
+    return r->zero_fill && period >= r->first_period && period <= r->last_period ? 0 : NAN;
 }
 
 /* The cross-correlation rows of one group: PHI x[0..n-1] over periods
@@ -802,6 +865,8 @@ static bool lag_rows(const phi *p, const perf *r, long g, long rg, const double 
     size_t lags = p->cfg->max_lag + 1;
     double *a = malloc((n + 1) * sizeof *a), *b = malloc((n + 1) * sizeof *b);
     double best_r = NAN, best_band = NAN;
+    /* the band a verdict needs: 95% over all the lags tried (Bonferroni) */
+    double z_lags = sop_normal_quantile(1 - 0.05 / (2.0 * (double)lags));
     size_t best = 0;
     bool ok = a && b;
     json_t **made = calloc(lags, sizeof *made);
@@ -823,9 +888,11 @@ static bool lag_rows(const phi *p, const perf *r, long g, long rg, const double 
             }
         }
         double rr = m >= 3 ? sop_pearson(a, b, m) : NAN, band = m >= 3 ? 1.96 / sqrt((double)m) : NAN;
-        if (isfinite(rr) && (!isfinite(best_r) || fabs(rr) > fabs(best_r))) {
+        double wide = m >= 3 ? z_lags / sqrt((double)m) : NAN;
+        if (isfinite(rr) && m >= p->cfg->min_pairs &&
+            (!isfinite(best_r) || fabs(rr) > fabs(best_r))) {
             best_r = rr;
-            best_band = band;
+            best_band = wide;
             best = k;
         }
         json_t *row = json_object();
@@ -836,24 +903,28 @@ static bool lag_rows(const phi *p, const perf *r, long g, long rg, const double 
         ok = ok && set(row, "lag", json_integer((json_int_t)k)) &&
              set(row, "pairs", json_integer((json_int_t)m)) && set(row, "r", num(rr, 1e-4)) &&
              set(row, "band", num(band, 1e-4)) &&
+             set(row, "band_all_lags", num(wide, 1e-4)) &&
              set(row, "outside_band", json_boolean(isfinite(rr) && fabs(rr) > band)) &&
              set(row, "series", json_string(p->opts->prewhiten ? "first differences" : "levels"));
         made[k] = row;
     }
     char verdict[256];
     if (!isfinite(best_r))
-        snprintf(verdict, sizeof verdict, "no lead found (too few periods with both PHI and "
-                 "results)");
+        snprintf(verdict, sizeof verdict, "no lead found (no lag has %lu periods with both PHI "
+                 "and results)", p->cfg->min_pairs);
     else if (fabs(best_r) <= best_band)
         snprintf(verdict, sizeof verdict, "no lead found (the largest |r|, %.2f at lag %zu, is "
-                 "inside the 95%% band of +-%.2f)", fabs(best_r), best, best_band);
+                 "inside the band of +-%.2f for %zu lags tried)", fabs(best_r), best, best_band,
+                 lags);
+    else if (best_r > 0)
+        snprintf(verdict, sizeof verdict, "no lead found (the strongest correlation, r=%.2f at "
+                 "lag %zu, has the wrong sign: a worse PHI with better results)", best_r, best);
     else if (best == 0)
         snprintf(verdict, sizeof verdict, "PHI moves with results, without a lead (r=%.2f at lag "
                  "0)", best_r);
     else
-        snprintf(verdict, sizeof verdict, "PHI leads results by %zu %s%s (r=%.2f%s)", best, unit,
-                 best == 1 ? "" : "s", best_r,
-                 best_r < 0 ? ": a worse PHI comes before lower results" : "");
+        snprintf(verdict, sizeof verdict, "PHI leads results by %zu %s%s (r=%.2f: a worse PHI "
+                 "comes before lower results)", best, unit, best == 1 ? "" : "s", best_r);
     for (size_t k = 0; ok && k < lags; k++)
         ok = set(made[k], "best", json_boolean(k == best && isfinite(best_r))) &&
              set(made[k], "verdict", json_string(k == best ? verdict : ""));
@@ -942,9 +1013,12 @@ static int findings(const phi *p, const json_t *rows)
             continue; /* not the group's last period */
         const char *status = json_string_value(json_object_get(row, "status"));
         bool alarm = json_is_true(json_object_get(row, "alarm"));
+        /* warning: also an EWMA alarm, and a period that cannot be judged
+         * (a team that stopped logging must not pass in silence) */
         if (status && (strcmp(status, "risk") == 0 ||
                        (p->opts->fail_on == SOP_PHI_FAIL_WARNING &&
-                        (strcmp(status, "warning") == 0 || alarm))))
+                        (strcmp(status, "warning") == 0 || strcmp(status, "undefined") == 0 ||
+                         alarm))))
             return 1;
     }
     return 0;
@@ -958,7 +1032,7 @@ int sop_phi_run(const sop_phi_config *cfg, const sop_cli *cli, const sop_phi_opt
                              "are both needed");
     if (opts->by == SOP_PHI_BY_TEAM && opts->reps_path == NULL)
         return sop_error_set(err, SOP_EXIT_USAGE, NULL, 0, "--by team needs --reps FILE (the "
-                             "reps' teams), or a team column in --leads");
+                             "reps' teams)");
     if (opts->report == SOP_PHI_LEAD && opts->performance_path == NULL)
         return sop_error_set(err, SOP_EXIT_USAGE, NULL, 0, "--report lead needs --performance "
                              "FILE (period, value)");
@@ -977,10 +1051,12 @@ int sop_phi_run(const sop_phi_config *cfg, const sop_cli *cli, const sop_phi_opt
     sop_strmap_init(&p->cells);
     sop_idmap_init(&p->deal_conv);
     sop_idmap_init(&p->lead_conv);
+    sop_idmap_init(&p->lead_conv_last);
+    sop_idmap_init(&p->leads_seen);
     sop_idmap_init(&p->key_done);
     sop_words_parse(&p->conv_stages, cfg->conversion_stages);
-    for (size_t i = 0; i < p->conv_stages.count; i++)
-        sop_canonical_stage(p->conv_stages.word[i], SOP_WORD_LEN);
+    sop_word_fold(cfg->key_stage, strlen(cfg->key_stage), p->key_stage);
+    sop_canonical_stage(p->key_stage, sizeof p->key_stage);
     int rc = group_add(p, "(all)", 5) == ALL ? 0 : oom(err);
     if (rc == 0)
         rc = opts->audit_config ? sop_audit_config_load(opts->audit_config, &p->audit_cfg, err)
@@ -1023,7 +1099,23 @@ int sop_phi_run(const sop_phi_config *cfg, const sop_cli *cli, const sop_phi_opt
         rc = sop_rows_emit(rows, opts->by == SOP_PHI_BY_NONE && opts->report == SOP_PHI_ROWS
                                      ? columns : NULL, cli, SOP_FMT_AUTO, err);
     }
-    int found = rc == 0 && opts->report == SOP_PHI_ROWS ? findings(p, rows) : 0;
+    int found = 0;
+    if (rc == 0 && opts->report == SOP_PHI_ROWS) {
+        found = findings(p, rows);
+    } else if (rc == 0 && opts->fail_on != SOP_PHI_FAIL_NEVER) { /* --report lead */
+        free(x);
+        free(g);
+        x = NULL;
+        g = NULL;
+        json_t *table = phi_rows(p, &x, &np, &g, &ng);
+        if (table == NULL)
+            rc = oom(err);
+        else
+            found = findings(p, table);
+        json_decref(table);
+    }
+    if (p->bad > 20)
+        fprintf(opts->diag, "%s: %lu more bad rows not shown\n", opts->program, p->bad - 20);
     if (rc == 0 && p->bad > 0)
         rc = sop_error_set(err, SOP_EXIT_DATAERR, NULL, 0, "%lu row%s rejected", p->bad,
                            p->bad == 1 ? "" : "s");
@@ -1036,6 +1128,8 @@ int sop_phi_run(const sop_phi_config *cfg, const sop_cli *cli, const sop_phi_opt
     sop_strmap_free(&p->cells);
     sop_idmap_free(&p->deal_conv);
     sop_idmap_free(&p->lead_conv);
+    sop_idmap_free(&p->lead_conv_last);
+    sop_idmap_free(&p->leads_seen);
     sop_idmap_free(&p->key_done);
     free(p->rep_team);
     free(p->bucket);

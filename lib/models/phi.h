@@ -17,9 +17,9 @@
 
 typedef struct sop_phi_config {
     double window_days;              /* a lead converts within 14 days of created_at */
-    char converted_column[64];       /* in --leads: converted_at */
+    char converted_column[SOP_CFG_TEXT]; /* in --leads: converted_at */
     char conversion_stages[SOP_CFG_TEXT]; /* or: a stage event among these */
-    char key_stage[64];              /* the key action: an activity at need_discovery */
+    char key_stage[SOP_CFG_TEXT];    /* the key action: an activity at need_discovery */
     char key_fields[SOP_CFG_TEXT];   /* that records goal and next_step */
     double key_due_days;             /* due 7 days after created_at */
     double stability_max;            /* 0.15 */
@@ -31,6 +31,7 @@ typedef struct sop_phi_config {
     double sigmas;                   /* 3 */
     unsigned long baseline_weeks;    /* the first 8 periods with a PHI */
     unsigned long max_lag;           /* 8 */
+    unsigned long min_pairs;         /* a lag is judged on at least 8 pairs */
 } sop_phi_config;
 
 void sop_phi_config_default(sop_phi_config *cfg);

@@ -18,11 +18,12 @@ static const sop_cfg_field config_fields[] = {
     {"weights.stability", SOP_CFG_NUMBER, AT(w_stability), 0, 1, NULL},
     {"weights.completion", SOP_CFG_NUMBER, AT(w_completion), 0, 1, NULL},
     {"weights.completeness", SOP_CFG_NUMBER, AT(w_completeness), 0, 1, NULL},
-    {"rolling_weeks", SOP_CFG_COUNT, AT(rolling_weeks), 1, 52, NULL},
+    {"rolling_weeks", SOP_CFG_COUNT, AT(rolling_weeks), 2, 52, NULL},
     {"ewma.lambda", SOP_CFG_NUMBER, AT(lambda), 0.01, 1, NULL},
     {"ewma.sigmas", SOP_CFG_NUMBER, AT(sigmas), 0.5, 10, NULL},
     {"ewma.baseline_periods", SOP_CFG_COUNT, AT(baseline_weeks), 2, 520, NULL},
     {"lead.max_lag", SOP_CFG_COUNT, AT(max_lag), 0, 52, NULL},
+    {"lead.min_pairs", SOP_CFG_COUNT, AT(min_pairs), 3, 1000, NULL},
 };
 #undef AT
 #define FIELDS (sizeof config_fields / sizeof config_fields[0])
@@ -34,7 +35,7 @@ void sop_phi_config_default(sop_phi_config *cfg)
     snprintf(cfg->converted_column, sizeof cfg->converted_column, "converted_at");
     /* need confirmed: the deal moved on from need discovery */
     snprintf(cfg->conversion_stages, sizeof cfg->conversion_stages,
-             "need_confirmed,solution_match");
+             "need_confirmed,solution_match,需求确认");
     snprintf(cfg->key_stage, sizeof cfg->key_stage, "need_discovery");
     snprintf(cfg->key_fields, sizeof cfg->key_fields, "goal,next_step");
     cfg->key_due_days = 7;
@@ -47,6 +48,7 @@ void sop_phi_config_default(sop_phi_config *cfg)
     cfg->sigmas = 3;
     cfg->baseline_weeks = 8;
     cfg->max_lag = 8;
+    cfg->min_pairs = 8;
 }
 
 int sop_phi_config_load(const char *path, sop_phi_config *cfg, sop_error *err)

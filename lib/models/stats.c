@@ -75,6 +75,19 @@ double sop_quantile(double *v, size_t n, double q)
     return a + (h - (double)lo) * (b - a);
 }
 
+double sop_normal_quantile(double p)
+{
+    double lo = -40, hi = 40;
+    for (int i = 0; i < 200 && hi - lo > 1e-12; i++) {
+        double mid = (lo + hi) / 2;
+        if (0.5 * erfc(-mid / sqrt(2.0)) < p)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    return (lo + hi) / 2;
+}
+
 double sop_pearson(const double *a, const double *b, size_t n)
 {
     double ma = 0, mb = 0, sab = 0, saa = 0, sbb = 0;

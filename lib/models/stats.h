@@ -22,6 +22,10 @@ void sop_pchart_limits(double pbar, double n, double sigmas, double *lower, doub
  * n > 0, no NaN. */
 double sop_quantile(double *v, size_t n, double q);
 
+/* The standard normal quantile: z with P(Z <= z) = p, 0 < p < 1 (by
+ * bisection on erfc, to 1e-12). */
+double sop_normal_quantile(double p);
+
 /* Pearson's correlation of a[0..n-1] and b[0..n-1]; NaN when either does
  * not vary (or n < 2). */
 double sop_pearson(const double *a, const double *b, size_t n);

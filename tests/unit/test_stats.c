@@ -114,6 +114,17 @@ static void pearson_by_hand(void **state)
     assert_true(isnan(sop_pearson(a, b, 1)));
 }
 
+/* Normal quantiles: 1.959964 for 97.5%, 2.7729 for 1 - 0.05/18 (nine
+ * lags, Bonferroni), symmetric. */
+static void normal_quantiles(void **state)
+{
+    (void)state;
+    assert_true(fabs(sop_normal_quantile(0.975) - 1.959964) < 1e-6);
+    assert_true(fabs(sop_normal_quantile(1 - 0.05 / 18) - 2.7729) < 1e-4);
+    assert_true(fabs(sop_normal_quantile(0.5)) < 1e-9);
+    assert_true(fabs(sop_normal_quantile(0.1) + sop_normal_quantile(0.9)) < 1e-9);
+}
+
 /* EWMA limits by hand: lambda 0.2, 3 sigma, mu 0.3, sigma 0.05: at t = 1
  * 0.3 + 0.15 sqrt(0.2/1.8 * 0.36) = 0.33; far out sqrt(1/9) = 1/3: 0.35. */
 static void ewma_limit_by_hand(void **state)
@@ -184,7 +195,7 @@ int main(void)
         cmocka_unit_test(ztest_by_hand),  cmocka_unit_test(ztest_says_nothing),
         cmocka_unit_test(pchart_by_hand), cmocka_unit_test(quantiles),
         cmocka_unit_test(quantiles_match_sorting), cmocka_unit_test(pearson_by_hand),
-        cmocka_unit_test(ewma_limit_by_hand),
+        cmocka_unit_test(ewma_limit_by_hand), cmocka_unit_test(normal_quantiles),
         cmocka_unit_test(markov_toy),     cmocka_unit_test(markov_loop),
         cmocka_unit_test(markov_edges),
     };
