@@ -34,7 +34,24 @@ void sop_error_print(FILE *out, const char *program, const sop_error *err)
         else
             fprintf(out, "%s: ", err->file);
     }
-    fprintf(out, "%s\n", err->msg);
+    sop_put_line(out, err->msg);
+}
+
+void sop_put_line(FILE *out, const char *text)
+{
+    for (const unsigned char *p = (const unsigned char *)text; *p; p++) {
+        if (*p >= 0x20 && *p != 0x7f)
+            fputc(*p, out);
+        else if (*p == '\n')
+            fputs("\\n", out);
+        else if (*p == '\r')
+            fputs("\\r", out);
+        else if (*p == '\t')
+            fputs("\\t", out);
+        else
+            fprintf(out, "\\x%02X", *p);
+    }
+    fputc('\n', out);
 }
 
 const char *sop_display_name(const char *path)

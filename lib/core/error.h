@@ -33,6 +33,9 @@ int sop_error_set(sop_error *err, int status, const char *file, long line,
 
 /* "PROGRAM: FILE:LINE: message" (parts without a value are left out). */
 void sop_error_print(FILE *out, const char *program, const sop_error *err);
+/* A message as one line: control characters (a line break inside a quoted
+ * field shown in a reason) written as \n, \r, \t or \xHH. */
+void sop_put_line(FILE *out, const char *text);
 
 /* A display name for a path: "-" and NULL are "<stdin>". */
 const char *sop_display_name(const char *path);

@@ -114,8 +114,10 @@ static int reject(run *r, const char *file, long line, const char *reason, const
                   size_t raw_len, sop_error *err)
 {
     r->counts.rejected++;
-    if (r->counts.rejected <= SHOW_BAD)
-        fprintf(r->diag.out, "%s: %s:%ld: %s\n", r->program, file, line, reason);
+    if (r->counts.rejected <= SHOW_BAD) {
+        fprintf(r->diag.out, "%s: %s:%ld: ", r->program, file, line);
+        sop_put_line(r->diag.out, reason);
+    }
     if (r->rejects)
         return write_reject(r->rejects, r->cli->rejects, file, line, reason, raw, raw_len, err);
     return 0;
@@ -128,6 +130,8 @@ static int rebind(run *r, const sop_schema *schema, sop_error *err)
     if (schema->count == r->bound_columns)
         return 0;
     int rc = r->model->bind(r->model->ctx, schema, err);
+    if (rc != 0 && err->file[0] == '\0') /* "no score column": in which file */
+        snprintf(err->file, sizeof err->file, "%s", sop_reader_file(r->reader));
     if (rc == 0)
         rc = sop_writer_columns(r->writer, schema, r->model->added, err);
     if (rc == 0)
@@ -424,10 +428,11 @@ void sop_side_bad(const char *program, FILE *diag, unsigned long *count, const c
 {
     if (++*count > SHOW_BAD || diag == NULL)
         return;
+    char msg[1024];
     va_list ap;
     va_start(ap, fmt);
-    fprintf(diag, "%s: %s:%ld: ", program, file, line);
-    vfprintf(diag, fmt, ap);
-    fputc('\n', diag);
+    vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
+    fprintf(diag, "%s: %s:%ld: ", program, file, line);
+    sop_put_line(diag, msg);
 }

@@ -1,4 +1,5 @@
 #include "reader.h"
+#include "strmap.h"
 
 #include <csv.h>
 #include <errno.h>
@@ -18,10 +19,6 @@
 
 enum { LINE_EOF = 0, LINE_OK = 1, LINE_TOO_LONG = 2 };
 
-typedef struct key_slot {
-    char *key;
-    long column;
-} key_slot;
 
 struct sop_reader {
     sop_reader_opts opts;
@@ -59,8 +56,11 @@ struct sop_reader {
     bool schema_frozen;  /* JSON Lines with fixed_schema: after the first good record */
     sop_record header;   /* scratch for a later file's header */
 
-    key_slot *keys;      /* JSON Lines: raw key -> column */
-    size_t key_count, key_cap;
+    sop_strmap key_map;  /* JSON Lines: raw key -> key_col[entry] */
+    long *key_col;
+    size_t key_cap;
+    sop_strmap name_map; /* JSON Lines: column name -> column (hashed: a record of
+                            100 000 keys must not take quadratic time) */
 
     size_t rec_raw_off, rec_raw_len; /* the last CSV record's text in buf */
 
@@ -756,21 +756,43 @@ static int csv_next(sop_reader *r, sop_record *rec, sop_error *err)
 
 /* The column for a JSON key: renamed like a header name, added to the
  * schema unless the schema is frozen (-1 then). */
+/* The schema's column of that name, -1 when none (the name map catches up
+ * with the schema first). */
+static long schema_column(sop_reader *r, const char *name, size_t len, bool *oom)
+{
+    while (r->name_map.count < r->schema.count) {
+        size_t i = r->name_map.count;
+        bool added;
+        if (sop_strmap_put(&r->name_map, r->schema.names[i], strlen(r->schema.names[i]),
+                           &added) < 0) {
+            *oom = true;
+            return -1;
+        }
+        if (!added) /* two columns of one name: keep the count in step */
+            return sop_schema_find(&r->schema, name);
+    }
+    return sop_strmap_find(&r->name_map, name, len);
+}
+
 static long key_column(sop_reader *r, const char *key, json_t *obj, bool *oom)
 {
-    for (size_t i = 0; i < r->key_count; i++)
-        if (strcmp(r->keys[i].key, key) == 0)
-            return r->keys[i].column;
     size_t len = strlen(key);
+    uint64_t h = sop_strmap_hash(key, len);
+    long k = sop_strmap_find_hashed(&r->key_map, key, len, h);
+    if (k >= 0)
+        return r->key_col[k];
     const char *name = explicit_map(r, key, len);
     if (name == NULL && !r->opts.no_aliases) {
         const char *alias = sop_alias_lookup(key, len);
-        if (alias && sop_schema_find(&r->schema, alias) < 0 && json_object_get(obj, alias) == NULL)
+        if (alias && schema_column(r, alias, strlen(alias), oom) < 0 && !*oom &&
+            json_object_get(obj, alias) == NULL)
             name = alias;
     }
     if (name == NULL)
         name = key;
-    long col = sop_schema_find(&r->schema, name);
+    long col = schema_column(r, name, strlen(name), oom);
+    if (*oom)
+        return -1;
     if (col < 0) {
         if (r->schema_frozen)
             return -1;
@@ -780,23 +802,23 @@ static long key_column(sop_reader *r, const char *key, json_t *obj, bool *oom)
             return -1;
         }
     }
-    if (r->key_count == r->key_cap) {
+    if (r->key_map.count == r->key_cap) {
         size_t cap = r->key_cap ? r->key_cap * 2 : 32;
-        key_slot *keys = realloc(r->keys, cap * sizeof *keys);
-        if (keys == NULL) {
+        long *kc = realloc(r->key_col, cap * sizeof *kc);
+        if (kc == NULL) {
             *oom = true;
             return -1;
         }
-        r->keys = keys;
+        r->key_col = kc;
         r->key_cap = cap;
     }
-    r->keys[r->key_count].key = strdup(key);
-    if (r->keys[r->key_count].key == NULL) {
+    bool added;
+    k = sop_strmap_put_hashed(&r->key_map, key, len, h, &added);
+    if (k < 0) {
         *oom = true;
         return -1;
     }
-    r->keys[r->key_count].column = col;
-    r->key_count++;
+    r->key_col[k] = col;
     return col;
 }
 
@@ -1066,6 +1088,7 @@ int sop_reader_next(sop_reader *r, sop_record *rec, sop_error *err)
 }
 
 const char *sop_reader_bad_reason(const sop_reader *r) { return r->bad_reason; }
+const char *sop_reader_file(const sop_reader *r) { return r->file_name; }
 
 const char *sop_reader_bad_raw(const sop_reader *r, size_t *len)
 {
@@ -1096,9 +1119,9 @@ void sop_reader_close(sop_reader *r)
     sop_input_close(r->in);
     if (r->csv_ready)
         csv_free(&r->csv);
-    for (size_t i = 0; i < r->key_count; i++)
-        free(r->keys[i].key);
-    free(r->keys);
+    sop_strmap_free(&r->key_map);
+    sop_strmap_free(&r->name_map);
+    free(r->key_col);
     sop_schema_free(&r->schema);
     sop_record_free(&r->header);
     free(r->bad_raw);

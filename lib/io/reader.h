@@ -84,6 +84,8 @@ int sop_reader_open(sop_reader **r, const sop_reader_opts *opts, sop_error *err)
 int sop_reader_next(sop_reader *r, sop_record *rec, sop_error *err);
 /* For SOP_READ_BAD: the reason and the raw text of the bad record. */
 const char *sop_reader_bad_reason(const sop_reader *r);
+/* The display name of the input being read ("-" names stdin). */
+const char *sop_reader_file(const sop_reader *r);
 const char *sop_reader_bad_raw(const sop_reader *r, size_t *len);
 
 /* The text of the record just read (good or bad), valid until the next
