@@ -532,9 +532,25 @@ static int csv_record(sop_reader *r, sop_record *rec, sop_error *err)
                 size_t raw_len;
                 r->pos = r->end;
                 record_raw(r, &raw, &raw_len);
-                int rc = bad(r, err, raw, raw_len,
-                             "unterminated quoted field: the quote opened in this record "
-                             "is never closed before the end of input");
+                /* The quote opened on the record's first line and never
+                 * closed (text after a closing quote, "公司"x, reopens it):
+                 * only that line is rejected and reading resumes on the
+                 * next, so the rows after it are not lost with it. */
+                const char *nl = memchr(raw, '\n', raw_len);
+                const char *why = "unterminated quoted field: the quote opened in this record "
+                                  "is never closed before the end of input";
+                if (nl != NULL) {
+                    size_t first = (size_t)(nl - raw);
+                    r->pos = r->start + first + 1;
+                    r->line_no = rec->line;
+                    r->nl_known = false; /* the line-end search starts again there */
+                    r->nl_scan = r->pos;
+                    raw_len = first > 0 && raw[first - 1] == '\r' ? first - 1 : first;
+                    why = "unterminated quoted field: the quote opened on this line is never "
+                          "closed (text after a closing quote?); the next lines are read on "
+                          "their own";
+                }
+                int rc = bad(r, err, raw, raw_len, "%s", why);
                 r->start = r->pos;
                 int rc2 = csv_reset(r, err);
                 return rc2 != 0 ? -rc2 : rc;
