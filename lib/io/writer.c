@@ -340,8 +340,20 @@ int sop_writer_open(sop_writer **out, const sop_writer_opts *opts, sop_error *er
     w->special['"'] = w->special['\n'] = w->special['\r'] = true;
     w->escape = opts->excel || opts->safe_formulas;
     struct stat st;
-    if (opts->path && strcmp(opts->path, "-") != 0 && stat(opts->path, &st) == 0 &&
-        !S_ISREG(st.st_mode)) {
+    const char *path = opts->path;
+    /* standard output by another name: written as "-" (reopening it would
+     * lose an append redirect; renaming onto it would replace the link) */
+    if (path && (strcmp(path, "/dev/stdout") == 0 || strcmp(path, "/dev/fd/1") == 0 ||
+                 strcmp(path, "/proc/self/fd/1") == 0))
+        path = "-";
+    if (path && strcmp(path, "-") != 0 &&
+        (strncmp(path, "/dev/fd/", 8) == 0 || strncmp(path, "/proc/", 6) == 0 ||
+         strcmp(path, "/dev/stderr") == 0) &&
+        stat(path, &st) == 0 && S_ISREG(st.st_mode))
+        st.st_mode = S_IFCHR; /* a descriptor's file: written in place all the same */
+    else if (path && strcmp(path, "-") != 0 && stat(path, &st) != 0)
+        st.st_mode = S_IFREG;
+    if (path && strcmp(path, "-") != 0 && !S_ISREG(st.st_mode)) {
         /* a device, a pipe, /dev/stdout: written to as it is - renaming a
          * file over /dev/null would replace the device */
         w->fd = S_ISDIR(st.st_mode) ? -1 : open(opts->path, O_WRONLY | O_CLOEXEC | O_NOCTTY);
@@ -353,8 +365,8 @@ int sop_writer_open(sop_writer **out, const sop_writer_opts *opts, sop_error *er
         }
         snprintf(w->path, sizeof w->path, "%s", opts->path);
         w->direct = true;
-    } else if (opts->path && strcmp(opts->path, "-") != 0) {
-        int rc = open_temp(w, opts->path, err);
+    } else if (path && strcmp(path, "-") != 0) {
+        int rc = open_temp(w, path, err);
         if (rc != 0) {
             free(w);
             return rc;

@@ -298,7 +298,7 @@ static int activity_row(void *ctx, sop_side *side, sop_error *err)
     char folded[SOP_WORD_LEN];
     sop_word_fold(stage, slen, folded);
     sop_canonical_stage(folded, sizeof folded);
-    bool key = strcmp(folded, p->key_stage) == 0;
+    bool key = folded[0] && strcmp(folded, p->key_stage) == 0;
     for (size_t i = 0; key && i < c->key_count; i++) {
         size_t len;
         const char *v = sop_record_trimmed(&side->rec, c->key_field[i], &len);

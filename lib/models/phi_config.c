@@ -57,6 +57,8 @@ int sop_phi_config_load(const char *path, sop_phi_config *cfg, sop_error *err)
     if (path == NULL)
         return 0;
     int rc = sop_cfg_load(path, config_fields, FIELDS, cfg, err);
+    if (rc == 0 && strlen(cfg->key_stage) >= 64)
+        rc = sop_error_set(err, SOP_EXIT_CONFIG, path, 0, "key_action.stage: at most 63 bytes");
     if (rc == 0 && !(cfg->w_stability + cfg->w_completion + cfg->w_completeness > 0))
         rc = sop_error_set(err, SOP_EXIT_CONFIG, path, 0, "weights: at least one above 0");
     return rc;
