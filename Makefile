@@ -16,7 +16,7 @@ endif
 CFLAGS_EXTRA ?=
 ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -DSOP_VERSION='"$(VERSION)"' $(WARN) $(CFLAGS) $(CFLAGS_EXTRA) \
              $(addprefix -I,$(INCDIRS)) -MMD -MP
-LIBS    := -lcsv -ljansson -lz -lutf8proc -lpcre2-8 -lm
+LIBS    := -lcsv -ljansson -lz -lutf8proc -lpcre2-8 -lopencc -lm
 
 INCDIRS  := lib/core lib/io lib/models
 LIB_SRC  := $(wildcard lib/core/*.c lib/io/*.c lib/models/*.c)

@@ -1,0 +1,267 @@
+/* dedupe_norm.c - t2s, normalisers and code-point similarities. */
+#include "dedupe_norm.h"
+
+#include <opencc/opencc.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <utf8proc.h>
+
+#include "keys.h"
+#include "text.h"
+
+struct sop_t2s {
+    opencc_t cc;
+};
+
+int sop_t2s_open(sop_t2s **out, sop_error *err)
+{
+    *out = NULL;
+    sop_t2s *t = malloc(sizeof *t);
+    if (t == NULL)
+        return sop_error_set(err, SOP_EXIT_SOFTWARE, NULL, 0, "out of memory");
+    t->cc = opencc_open("t2s.json");
+    if (t->cc == (opencc_t)-1) {
+        free(t);
+        return sop_error_set(err, SOP_EXIT_SOFTWARE, NULL, 0, "cannot open OpenCC's t2s.json "
+                             "(Debian package libopencc1.1 and its data): %s", opencc_error());
+    }
+    *out = t;
+    return 0;
+}
+
+void sop_t2s_close(sop_t2s *t)
+{
+    if (t == NULL)
+        return;
+    opencc_close(t->cc);
+    free(t);
+}
+
+size_t sop_t2s_convert(sop_t2s *t, const char *s, size_t len, char *out, size_t cap)
+{
+    char *r = opencc_convert_utf8(t->cc, s, len);
+    if (r == NULL)
+        return (size_t)-1;
+    size_t n = strlen(r);
+    bool fits = n < cap;
+    if (fits) {
+        memcpy(out, r, n);
+        out[n] = '\0';
+    }
+    opencc_convert_utf8_free(r);
+    return fits ? n : (size_t)-1;
+}
+
+/* ---- code points --------------------------------------------------------- */
+
+enum { MAX_CP = 512 };
+
+/* The code points of s (at most MAX_CP; invalid bytes stop the decoding). */
+static size_t code_points(const char *s, size_t len, int32_t *cp)
+{
+    size_t n = 0, at = 0;
+    while (at < len && n < MAX_CP) {
+        utf8proc_int32_t c;
+        utf8proc_ssize_t k = utf8proc_iterate((const utf8proc_uint8_t *)s + at,
+                                              (utf8proc_ssize_t)(len - at), &c);
+        if (k <= 0)
+            break;
+        cp[n++] = c;
+        at += (size_t)k;
+    }
+    return n;
+}
+
+double sop_jaro_winkler(const char *a, size_t alen, const char *b, size_t blen)
+{
+    int32_t x[MAX_CP], y[MAX_CP];
+    size_t la = code_points(a, alen, x), lb = code_points(b, blen, y);
+    if (la == 0 && lb == 0)
+        return 1;
+    if (la == 0 || lb == 0)
+        return 0;
+    size_t window = (la > lb ? la : lb) / 2;
+    window = window > 0 ? window - 1 : 0;
+    bool xm[MAX_CP] = {false}, ym[MAX_CP] = {false};
+    size_t m = 0;
+    for (size_t i = 0; i < la; i++) {
+        size_t lo = i > window ? i - window : 0, hi = i + window + 1 < lb ? i + window + 1 : lb;
+        for (size_t j = lo; j < hi; j++)
+            if (!ym[j] && x[i] == y[j]) {
+                xm[i] = ym[j] = true;
+                m++;
+                break;
+            }
+    }
+    if (m == 0)
+        return 0;
+    size_t t = 0, j = 0;
+    for (size_t i = 0; i < la; i++) {
+        if (!xm[i])
+            continue;
+        while (!ym[j])
+            j++;
+        t += x[i] != y[j];
+        j++;
+    }
+    double md = (double)m;
+    double jaro = (md / (double)la + md / (double)lb + (md - (double)t / 2) / md) / 3;
+    size_t prefix = 0;
+    while (prefix < 4 && prefix < la && prefix < lb && x[prefix] == y[prefix])
+        prefix++;
+    return jaro + (double)prefix * 0.1 * (1 - jaro);
+}
+
+static int by_pair(const void *p, const void *q)
+{
+    uint64_t a = *(const uint64_t *)p, b = *(const uint64_t *)q;
+    return (a > b) - (a < b);
+}
+
+/* The sorted, distinct adjacent pairs of cp[0..n-1] into pair; their count. */
+static size_t pairs_of(const int32_t *cp, size_t n, uint64_t *pair)
+{
+    size_t k = 0;
+    if (n == 1)
+        pair[k++] = (uint64_t)(uint32_t)cp[0] << 32;
+    for (size_t i = 0; i + 1 < n; i++)
+        pair[k++] = (uint64_t)(uint32_t)cp[i] << 32 | (uint32_t)cp[i + 1];
+    qsort(pair, k, sizeof *pair, by_pair);
+    size_t u = 0;
+    for (size_t i = 0; i < k; i++)
+        if (u == 0 || pair[u - 1] != pair[i])
+            pair[u++] = pair[i];
+    return u;
+}
+
+double sop_bigram_jaccard(const char *a, size_t alen, const char *b, size_t blen)
+{
+    int32_t x[MAX_CP], y[MAX_CP];
+    size_t la = code_points(a, alen, x), lb = code_points(b, blen, y);
+    if (la == 0 && lb == 0)
+        return 1;
+    if (la == 0 || lb == 0)
+        return 0;
+    uint64_t p[MAX_CP], q[MAX_CP];
+    size_t np = pairs_of(x, la, p), nq = pairs_of(y, lb, q);
+    size_t both = 0, i = 0, j = 0;
+    while (i < np && j < nq) {
+        if (p[i] == q[j]) {
+            both++;
+            i++;
+            j++;
+        } else if (p[i] < q[j]) {
+            i++;
+        } else {
+            j++;
+        }
+    }
+    return (double)both / (double)(np + nq - both);
+}
+
+/* ---- normalisers ----------------------------------------------------------- */
+
+/* Provinces and the larger cities, the names a company puts before its
+ * own ("上海麦田电商" is 麦田电商 of 上海). */
+static const char *const places[] = {
+    "北京", "天津", "上海", "重庆", "河北", "山西", "辽宁", "吉林", "黑龙江", "江苏", "浙江",
+    "安徽", "福建", "江西", "山东", "河南", "湖北", "湖南", "广东", "海南", "四川", "贵州",
+    "云南", "陕西", "甘肃", "青海", "台湾", "内蒙古", "广西", "西藏", "宁夏", "新疆", "香港",
+    "澳门", "广州", "深圳", "杭州", "南京", "苏州", "无锡", "常州", "宁波", "温州", "嘉兴",
+    "绍兴", "金华", "台州", "合肥", "福州", "厦门", "泉州", "南昌", "济南", "青岛", "烟台",
+    "郑州", "武汉", "长沙", "成都", "贵阳", "昆明", "西安", "兰州", "西宁", "南宁", "海口",
+    "三亚", "石家庄", "太原", "沈阳", "大连", "长春", "哈尔滨", "呼和浩特", "乌鲁木齐", "拉萨",
+    "银川", "东莞", "佛山", "珠海", "中山", "惠州", "汕头", "南通", "扬州", "徐州", "盐城",
+    "泰州", "镇江", "芜湖", "洛阳", "宜昌", "襄阳", "株洲", "湘潭", "绵阳", "桂林", "柳州",
+    "潍坊", "淄博", "临沂", "济宁", "唐山", "保定", "廊坊",
+};
+
+static bool starts_with(const char *s, size_t len, const char *prefix, size_t *n)
+{
+    *n = strlen(prefix);
+    return *n <= len && memcmp(s, prefix, *n) == 0;
+}
+
+static size_t simplified(sop_t2s *t, const char *s, size_t len, char *out, size_t cap)
+{
+    if (t != NULL)
+        return sop_t2s_convert(t, s, len, out, cap);
+    if (len >= cap)
+        return (size_t)-1;
+    memcpy(out, s, len);
+    out[len] = '\0';
+    return len;
+}
+
+size_t sop_norm_company(sop_t2s *t, const char *s, size_t len, sop_company_norm *out)
+{
+    memset(out, 0, sizeof *out);
+    char buf[SOP_NORM_TEXT * 2];
+    size_t n = simplified(t, s, len, buf, sizeof buf);
+    if (n == (size_t)-1)
+        return 0;
+    static const char *const branch_words[] = {"分公司", "分店", "分部", "办事处", "分行",
+                                               "营业部", "branch"};
+    char folded[SOP_NORM_TEXT * 2];
+    size_t f = sop_text_fold(buf, n, folded, sizeof folded);
+    for (size_t i = 0; f != (size_t)-1 && i < sizeof branch_words / sizeof branch_words[0]; i++)
+        if (strstr(folded, branch_words[i]) != NULL)
+            out->branch = true;
+    size_t k = sop_key_company(buf, n, out->key, sizeof out->key);
+    if (k == 0)
+        return 0;
+    size_t best = 0;
+    for (size_t i = 0; i < sizeof places / sizeof places[0]; i++) {
+        size_t p;
+        if (starts_with(out->key, k, places[i], &p) && p > best)
+            best = p;
+    }
+    if (best > 0) {
+        size_t cut = best;
+        if (starts_with(out->key + cut, k - cut, "市", &n) ||
+            starts_with(out->key + cut, k - cut, "省", &n))
+            cut += n;
+        /* keep it when too little would remain (上海银行 is no 银行 of 上海) */
+        int32_t cp[MAX_CP];
+        if (code_points(out->key + cut, k - cut, cp) >= 3) {
+            snprintf(out->city, sizeof out->city, "%.*s", (int)best, out->key);
+            memmove(out->key, out->key + cut, k - cut + 1);
+            k -= cut;
+        }
+    }
+    return k;
+}
+
+size_t sop_norm_text(sop_t2s *t, const char *s, size_t len, char *out, size_t cap)
+{
+    char buf[SOP_NORM_TEXT * 2], folded[SOP_NORM_TEXT * 2];
+    size_t n = simplified(t, s, len, buf, sizeof buf);
+    if (n == (size_t)-1)
+        return 0;
+    size_t f = sop_text_fold(buf, n, folded, sizeof folded);
+    if (f == (size_t)-1)
+        return 0;
+    static const char *const drop[] = {" ", "·", "•", ".", ",", "-", "(", ")", "、", "，", "。",
+                                       "（", "）", "－", "_", "'", "\t"};
+    size_t w = 0;
+    for (size_t i = 0; i < f;) {
+        size_t skip = 0;
+        for (size_t d = 0; d < sizeof drop / sizeof drop[0] && !skip; d++) {
+            size_t dl = strlen(drop[d]);
+            if (dl <= f - i && memcmp(folded + i, drop[d], dl) == 0)
+                skip = dl;
+        }
+        if (skip) {
+            i += skip;
+            continue;
+        }
+        if (w + 1 >= cap)
+            return 0;
+        out[w++] = folded[i++];
+    }
+    if (cap > 0)
+        out[w < cap ? w : cap - 1] = '\0';
+    return w;
+}
