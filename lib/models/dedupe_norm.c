@@ -74,14 +74,25 @@ static size_t code_points(const char *s, size_t len, int32_t *cp)
     return n;
 }
 
+/* Both strings' code points; the similarity when one is empty (1 for
+ * both, 0 for one), else -1. */
+static double both_decoded(const char *a, size_t alen, const char *b, size_t blen, int32_t *x,
+                           size_t *la, int32_t *y, size_t *lb)
+{
+    *la = code_points(a, alen, x);
+    *lb = code_points(b, blen, y);
+    if (*la == 0 || *lb == 0)
+        return *la == *lb ? 1 : 0;
+    return -1;
+}
+
 double sop_jaro_winkler(const char *a, size_t alen, const char *b, size_t blen)
 {
     int32_t x[MAX_CP], y[MAX_CP];
-    size_t la = code_points(a, alen, x), lb = code_points(b, blen, y);
-    if (la == 0 && lb == 0)
-        return 1;
-    if (la == 0 || lb == 0)
-        return 0;
+    size_t la, lb;
+    double trivial = both_decoded(a, alen, b, blen, x, &la, y, &lb);
+    if (trivial >= 0)
+        return trivial;
     size_t window = (la > lb ? la : lb) / 2;
     window = window > 0 ? window - 1 : 0;
     bool xm[MAX_CP] = {false}, ym[MAX_CP] = {false};
@@ -139,11 +150,10 @@ static size_t pairs_of(const int32_t *cp, size_t n, uint64_t *pair)
 double sop_bigram_jaccard(const char *a, size_t alen, const char *b, size_t blen)
 {
     int32_t x[MAX_CP], y[MAX_CP];
-    size_t la = code_points(a, alen, x), lb = code_points(b, blen, y);
-    if (la == 0 && lb == 0)
-        return 1;
-    if (la == 0 || lb == 0)
-        return 0;
+    size_t la, lb;
+    double trivial = both_decoded(a, alen, b, blen, x, &la, y, &lb);
+    if (trivial >= 0)
+        return trivial;
     uint64_t p[MAX_CP], q[MAX_CP];
     size_t np = pairs_of(x, la, p), nq = pairs_of(y, lb, q);
     size_t both = 0, i = 0, j = 0;
