@@ -41,7 +41,25 @@ void sop_t2s_close(sop_t2s *t)
 
 size_t sop_t2s_convert(sop_t2s *t, const char *s, size_t len, char *out, size_t cap)
 {
-    char *r = opencc_convert_utf8(t->cc, s, len);
+    /* OpenCC reads its input up to a NUL whatever length it is given, and
+     * past the end of a truncated UTF-8 sequence (both found by fuzzing):
+     * it gets valid UTF-8 with a NUL after it, or nothing */
+    for (size_t at = 0; at < len;) {
+        utf8proc_int32_t c;
+        utf8proc_ssize_t k = utf8proc_iterate((const utf8proc_uint8_t *)s + at,
+                                              (utf8proc_ssize_t)(len - at), &c);
+        if (k <= 0 || c == 0)
+            return (size_t)-1;
+        at += (size_t)k;
+    }
+    char local[512], *copy = len < sizeof local ? local : malloc(len + 1);
+    if (copy == NULL)
+        return (size_t)-1;
+    memcpy(copy, s, len);
+    copy[len] = '\0';
+    char *r = opencc_convert_utf8(t->cc, copy, len);
+    if (copy != local)
+        free(copy);
     if (r == NULL)
         return (size_t)-1;
     size_t n = strlen(r);

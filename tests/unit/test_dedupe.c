@@ -60,6 +60,11 @@ static void traditional_to_simplified(void **state)
     assert_true(n != (size_t)-1);
     assert_string_equal(out, "麦田电商有限公司");
     assert_true(sop_t2s_convert(t, "麥田", strlen("麥田"), out, 3) == (size_t)-1); /* too small */
+    /* only the given bytes are read, and invalid UTF-8 is refused (OpenCC
+     * itself reads to a NUL and past a truncated sequence) */
+    assert_true(sop_t2s_convert(t, "麥田電商", 6, out, sizeof out) != (size_t)-1);
+    assert_string_equal(out, "麦田");
+    assert_true(sop_t2s_convert(t, "\xe9\xba", 2, out, sizeof out) == (size_t)-1);
     sop_t2s_close(t);
 }
 
