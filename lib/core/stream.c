@@ -436,3 +436,26 @@ void sop_side_bad(const char *program, FILE *diag, unsigned long *count, const c
     fprintf(diag, "%s: %s:%ld: ", program, file, line);
     sop_put_line(diag, msg);
 }
+
+int sop_stream_reject(sop_error *err, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+    va_end(ap);
+    err->status = 0;
+    return SOP_STREAM_REJECT;
+}
+
+void sop_note(FILE *diag, const char *program, bool quiet, const char *fmt, ...)
+{
+    if (quiet || diag == NULL)
+        return;
+    char msg[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    fprintf(diag, "%s: ", program);
+    sop_put_line(diag, msg);
+}

@@ -13,6 +13,12 @@
 
 enum { SOP_STREAM_REJECT = -2 }; /* a model's verdict: reject this record */
 
+/* For a model's record(): the reason into err, SOP_STREAM_REJECT back. */
+int sop_stream_reject(sop_error *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* A note on diag ("PROGRAM: ..."), unless quiet or diag is NULL. */
+void sop_note(FILE *diag, const char *program, bool quiet, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
 typedef struct sop_stream_model {
     void *ctx;
     const sop_schema *added;  /* the columns the model adds (may be NULL) */

@@ -896,18 +896,6 @@ static int bind(void *ctx, const sop_schema *input, sop_error *err)
     return a->opts.report == SOP_AUDIT_RECORDS ? sop_outputs_bind(&a->out, input, err) : 0;
 }
 
-static int reject(sop_error *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static int reject(sop_error *err, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err->msg, sizeof err->msg, fmt, ap);
-    va_end(ap);
-    err->status = 0;
-    return SOP_STREAM_REJECT;
-}
-
 /* An activity_id seen before?  Adds it.  64-bit hashes: two different ids
  * colliding is a chance of about n^2 / 2^65 (1e-7 for a million). */
 static int seen_before(sop_audit *a, const char *id, size_t len, bool *dup)
@@ -948,43 +936,43 @@ static int record(void *ctx, sop_record *rec, sop_record *extra, sop_error *err)
     const char *rep_id = sop_record_trimmed(rec, a->col_rep, &rep_len);
     const char *at_s = sop_record_trimmed(rec, a->col_at, &at_len);
     if (lead_len == 0 || sop_value_missing(NULL, lead_id, lead_len))
-        return reject(err, "no lead_id");
+        return sop_stream_reject(err, "no lead_id");
     if (rep_len == 0 || sop_value_missing(NULL, rep_id, rep_len))
-        return reject(err, "no rep_id");
+        return sop_stream_reject(err, "no rep_id");
     int64_t at, due = INT64_MIN;
     if (!sop_parse_time(at_s, at_len, &a->tz, true, &at))
-        return reject(err, "at \"%.*s\" is not a time", SHOW(at_len), at_s);
+        return sop_stream_reject(err, "at \"%.*s\" is not a time", SHOW(at_len), at_s);
     const char *due_s = sop_record_trimmed(rec, a->col_due, &due_len);
     if (due_len > 0 && !sop_value_missing(NULL, due_s, due_len)) {
         bool has_time;
         if (!sop_parse_time_of_day(due_s, due_len, &a->tz, true, &due, &has_time))
-            return reject(err, "next_due \"%.*s\" is not a time", SHOW(due_len), due_s);
+            return sop_stream_reject(err, "next_due \"%.*s\" is not a time", SHOW(due_len), due_s);
         if (!has_time) /* a date alone is due at the end of that day */
             due += 86399;
         if (due < at)
-            return reject(err, "next_due %.*s is before the activity (%.*s)", SHOW(due_len),
+            return sop_stream_reject(err, "next_due %.*s is before the activity (%.*s)", SHOW(due_len),
                           due_s, SHOW(at_len), at_s);
     }
     const char *done_s = sop_record_trimmed(rec, a->col_done, &done_len);
     bool done = false;
     if (done_len > 0 && !sop_value_missing(NULL, done_s, done_len) &&
         !sop_parse_bool(done_s, done_len, &done))
-        return reject(err, "next_done \"%.*s\" is not yes or no", SHOW(done_len), done_s);
+        return sop_stream_reject(err, "next_done \"%.*s\" is not yes or no", SHOW(done_len), done_s);
     long rep = sop_strmap_find(&a->reps, rep_id, rep_len);
     if (a->opts.reps_path && (rep < 0 || !a->rep[rep].listed))
-        return reject(err, "rep %.*s is not in %s", SHOW(rep_len), rep_id,
+        return sop_stream_reject(err, "rep %.*s is not in %s", SHOW(rep_len), rep_id,
                       sop_display_name(a->opts.reps_path));
     uint64_t lead_hash = sop_strmap_hash(lead_id, lead_len);
     long lead = sop_strmap_find_hashed(&a->leads, lead_id, lead_len, lead_hash);
     if (a->opts.leads_path && lead < 0)
-        return reject(err, "lead %.*s is not in %s", SHOW(lead_len), lead_id,
+        return sop_stream_reject(err, "lead %.*s is not in %s", SHOW(lead_len), lead_id,
                       sop_display_name(a->opts.leads_path));
     if (id_len > 0) {
         bool dup;
         if (seen_before(a, id, id_len, &dup) != 0)
             return oom(err);
         if (dup)
-            return reject(err, "duplicate activity_id %.*s", SHOW(id_len), id);
+            return sop_stream_reject(err, "duplicate activity_id %.*s", SHOW(id_len), id);
     }
     /* the record is good: count it */
     if (rep < 0 && (rep = rep_index(a, rep_id, rep_len)) < 0)

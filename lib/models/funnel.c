@@ -18,18 +18,6 @@ int fn_oom(sop_error *err)
     return sop_error_set(err, SOP_EXIT_SOFTWARE, NULL, 0, "out of memory");
 }
 
-void fn_note(const sop_funnel *f, const char *fmt, ...)
-{
-    if (f->opts.quiet || f->opts.diag == NULL)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    fprintf(f->opts.diag, "%s: ", f->opts.program);
-    vfprintf(f->opts.diag, fmt, ap);
-    fputc('\n', f->opts.diag);
-    va_end(ap);
-}
-
 bool fn_set(json_t *o, const char *key, json_t *v)
 {
     return v && json_object_set_new(o, key, v) == 0;
@@ -155,17 +143,6 @@ static int bind(void *ctx, const sop_schema *input, sop_error *err)
 }
 
 /* ---- one event --------------------------------------------------------------- */
-
-static int reject(sop_error *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static int reject(sop_error *err, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err->msg, sizeof err->msg, fmt, ap);
-    va_end(ap);
-    err->status = 0;
-    return SOP_STREAM_REJECT;
-}
 
 /* The stage a folded name stands for, -1 when none. */
 static long stage_of(const sop_funnel *f, const char *folded)
@@ -329,15 +306,15 @@ static int record(void *ctx, sop_record *rec, sop_record *extra, sop_error *err)
     const char *at_s = sop_record_trimmed(rec, f->col_at, &at_len);
     const char *out_s = sop_record_trimmed(rec, f->col_outcome, &out_len);
     if (id_len == 0 || sop_value_missing(NULL, id, id_len))
-        return reject(err, "no deal_id");
+        return sop_stream_reject(err, "no deal_id");
     /* the deal's slot loads while the time, outcome and stage are parsed */
     uint64_t hash = sop_strmap_hash(id, id_len);
     sop_strmap_prefetch(&f->deals, hash);
     int64_t at;
     if (!sop_parse_time(at_s, at_len, &f->cli->tz, true, &at)) {
         if (at_len == 0 || sop_value_missing(NULL, at_s, at_len))
-            return reject(err, "no time (at)");
-        return reject(err, "at \"%.*s\" is not a time", SHOW(at_len), at_s);
+            return sop_stream_reject(err, "no time (at)");
+        return sop_stream_reject(err, "at \"%.*s\" is not a time", SHOW(at_len), at_s);
     }
     /* the deal's entry, record and stage times load together while the
      * outcome and stage are parsed */
@@ -348,25 +325,25 @@ static int record(void *ctx, sop_record *rec, sop_record *extra, sop_error *err)
     }
     long outcome = outcome_of(f, out_s, out_len);
     if (outcome == OUTCOME_BAD)
-        return reject(err, "outcome \"%.*s\" is neither won (%s) nor lost (%s)",
+        return sop_stream_reject(err, "outcome \"%.*s\" is neither won (%s) nor lost (%s)",
                       SHOW(out_len), out_s, f->cfg->won, f->cfg->lost);
     long stage = stage_named(f, stage_s, stage_len);
     if (stage == STAGE_LOST_WORD) {
         if (outcome == OUT_WON)
-            return reject(err, "stage \"%.*s\" with outcome won", SHOW(stage_len), stage_s);
+            return sop_stream_reject(err, "stage \"%.*s\" with outcome won", SHOW(stage_len), stage_s);
         outcome = OUT_LOST;
         stage = -1;
     } else if (stage == STAGE_UNKNOWN) {
         char list[512];
         stage_list(f, list, sizeof list);
-        return reject(err, "unknown stage \"%.*s\" (the funnel's stages: %s; name others "
+        return sop_stream_reject(err, "unknown stage \"%.*s\" (the funnel's stages: %s; name others "
                       "in the config's stage_aliases)", SHOW(stage_len), stage_s, list);
     } else if (stage == STAGE_NONE && outcome == OUT_OPEN) {
-        return reject(err, "no stage and no outcome");
+        return sop_stream_reject(err, "no stage and no outcome");
     }
     if (stage == (long)f->nst - 1) {
         if (outcome == OUT_LOST)
-            return reject(err, "stage %s with outcome lost", f->cfg->stage[stage]);
+            return sop_stream_reject(err, "stage %s with outcome lost", f->cfg->stage[stage]);
         outcome = OUT_WON;
     }
     if (outcome == OUT_WON)
@@ -381,11 +358,11 @@ static int record(void *ctx, sop_record *rec, sop_record *extra, sop_error *err)
     if (d->outcome != OUT_OPEN && outcome != d->outcome) {
         sop_format_time(d->outcome_at, &f->cli->tz, then, sizeof then);
         if (outcome != OUT_OPEN)
-            return reject(err, "deal %.*s: outcome %s, but line %ld says %s (at %s)",
+            return sop_stream_reject(err, "deal %.*s: outcome %s, but line %ld says %s (at %s)",
                           SHOW(id_len), id, outcome_name(outcome), d->outcome_line,
                           outcome_name(d->outcome), then);
         if (at > d->outcome_at)
-            return reject(err, "deal %.*s: stage %s after the deal was %s at %s (line %ld)",
+            return sop_stream_reject(err, "deal %.*s: stage %s after the deal was %s at %s (line %ld)",
                           SHOW(id_len), id, f->cfg->stage[stage], outcome_name(d->outcome),
                           then, d->outcome_line);
     }
@@ -397,7 +374,7 @@ static int record(void *ctx, sop_record *rec, sop_record *extra, sop_error *err)
         }
         sop_format_time(at, &f->cli->tz, when, sizeof when);
         sop_format_time(d->last_at, &f->cli->tz, then, sizeof then);
-        return reject(err, "deal %.*s: %s at %s, but it entered %s later, at %s", SHOW(id_len),
+        return sop_stream_reject(err, "deal %.*s: %s at %s, but it entered %s later, at %s", SHOW(id_len),
                       id, outcome_name(outcome), when, s < f->nst ? f->cfg->stage[s] : "a stage",
                       then);
     }

@@ -99,7 +99,8 @@ static inline int64_t *fn_at_of(const sop_funnel *f, size_t i)
 #define SHOW(len) (int)((len) > 40 ? 40 : (len))
 
 int fn_oom(sop_error *err);
-void fn_note(const sop_funnel *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+#define fn_note(f, ...) \
+    sop_note((f)->opts.diag, (f)->opts.program, (f)->opts.quiet, __VA_ARGS__)
 /* The period (week or month number) of an instant, and its label. */
 long fn_period_of(const sop_funnel *f, int64_t at);
 void fn_period_label(const sop_funnel *f, long period, char *buf, size_t size);

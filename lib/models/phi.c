@@ -70,18 +70,7 @@ static int oom(sop_error *err)
     return sop_error_set(err, SOP_EXIT_SOFTWARE, NULL, 0, "out of memory");
 }
 
-static void note(const phi *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void note(const phi *p, const char *fmt, ...)
-{
-    if (p->opts->quiet || p->opts->diag == NULL)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    fprintf(p->opts->diag, "%s: ", p->opts->program);
-    vfprintf(p->opts->diag, fmt, ap);
-    fputc('\n', p->opts->diag);
-    va_end(ap);
-}
+#define note(p, ...) sop_note((p)->opts->diag, (p)->opts->program, (p)->opts->quiet, __VA_ARGS__)
 
 #define BAD(p, side, ...) \
     sop_side_bad((p)->opts->program, (p)->opts->diag, &(p)->bad, (side)->file, (side)->rec.line, \
