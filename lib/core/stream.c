@@ -187,13 +187,16 @@ static int loop(run *r, sop_error *err)
         }
         if (rc != 0)
             return rc;
-        if (!r->model->consumes && (rc = sop_writer_record(r->writer, &r->rec, &r->extra, err)) != 0)
+        if (!r->model->consumes && !r->model->replay &&
+            (rc = sop_writer_record(r->writer, &r->rec, &r->extra, err)) != 0)
             return rc;
         r->counts.written++;
     }
     if (prog.on)
         progress_show(&prog, &r->diag, r->reader, r->counts.read, true);
-    return r->model->finish ? r->model->finish(r->model->ctx, err) : 0;
+    if (r->model->finish && (rc = r->model->finish(r->model->ctx, err)) != 0)
+        return rc;
+    return r->model->replay ? r->model->replay(r->model->ctx, r->writer, err) : 0;
 }
 
 int sop_stream_run(const char *program, const sop_cli *cli, const sop_stream_model *model,

@@ -11,6 +11,8 @@
 #include "error.h"
 #include "record.h"
 
+struct sop_writer;
+
 enum { SOP_STREAM_REJECT = -2 }; /* a model's verdict: reject this record */
 
 /* For a model's record(): the reason into err, SOP_STREAM_REJECT back. */
@@ -39,12 +41,17 @@ typedef struct sop_stream_model {
      * trained config) from finish: no record output; records it keeps
      * count as written. */
     bool consumes;
+    /* A model that needs every record before it can write any (dedupe-clean
+     * clusters them) keeps them - they count as written - and, after finish,
+     * writes them (or what it makes of them) with sop_writer_record to w,
+     * whose columns are the input's and `added` (may be NULL). */
+    int (*replay)(void *ctx, struct sop_writer *w, sop_error *err);
 } sop_stream_model;
 
 /* The columns a model adds: those the input lacks are appended (in
  * order), those it already has - a re-run over its own output - are
  * overwritten in place, never added twice. */
-enum { SOP_OUTPUTS_MAX = 8 };
+enum { SOP_OUTPUTS_MAX = 16 };
 typedef struct sop_outputs {
     size_t count;
     const char *const *names;

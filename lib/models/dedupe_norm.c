@@ -11,14 +11,62 @@
 #include "keys.h"
 #include "text.h"
 
+/* OpenCC takes about 7 us a call; most names have no traditional
+ * character at all.  At open, every CJK character is converted once (one
+ * call, 15 ms) and those that change are marked: a string without a marked
+ * character is copied as it is. */
+enum { T2S_LO = 0x3400, T2S_HI = 0xFB00 };
 struct sop_t2s {
     opencc_t cc;
+    unsigned char changes[(T2S_HI - T2S_LO + 7) / 8];
 };
+
+static bool t2s_changes(const sop_t2s *t, int32_t c)
+{
+    if (c < T2S_LO || c >= T2S_HI)
+        return c >= 0x20000; /* the supplementary ideographs: ask OpenCC */
+    unsigned i = (unsigned)(c - T2S_LO);
+    return (t->changes[i / 8] >> (i % 8)) & 1u;
+}
+
+/* Marks the characters OpenCC changes on their own. */
+static bool t2s_learn(sop_t2s *t)
+{
+    size_t cap = (size_t)(T2S_HI - T2S_LO) * 4 + 1, n = 0;
+    char *all = malloc(cap);
+    if (all == NULL)
+        return false;
+    for (int32_t c = T2S_LO; c < T2S_HI; c++) {
+        n += (size_t)utf8proc_encode_char(c, (utf8proc_uint8_t *)all + n);
+        all[n++] = '\n';
+    }
+    all[n] = '\0';
+    char *r = opencc_convert_utf8(t->cc, all, n);
+    bool ok = r != NULL;
+    const char *p = all, *q = r;
+    for (int32_t c = T2S_LO; ok && c < T2S_HI; c++) {
+        const char *pe = strchr(p, '\n'), *qe = strchr(q, '\n');
+        if (pe == NULL || qe == NULL) {
+            ok = false;
+            break;
+        }
+        if (pe - p != qe - q || memcmp(p, q, (size_t)(pe - p)) != 0) {
+            unsigned i = (unsigned)(c - T2S_LO);
+            t->changes[i / 8] = (unsigned char)(t->changes[i / 8] | (1u << (i % 8)));
+        }
+        p = pe + 1;
+        q = qe + 1;
+    }
+    if (r)
+        opencc_convert_utf8_free(r);
+    free(all);
+    return ok;
+}
 
 int sop_t2s_open(sop_t2s **out, sop_error *err)
 {
     *out = NULL;
-    sop_t2s *t = malloc(sizeof *t);
+    sop_t2s *t = calloc(1, sizeof *t);
     if (t == NULL)
         return sop_error_set(err, SOP_EXIT_SOFTWARE, NULL, 0, "out of memory");
     t->cc = opencc_open("t2s.json");
@@ -26,6 +74,10 @@ int sop_t2s_open(sop_t2s **out, sop_error *err)
         free(t);
         return sop_error_set(err, SOP_EXIT_SOFTWARE, NULL, 0, "cannot open OpenCC's t2s.json "
                              "(Debian package libopencc1.1 and its data): %s", opencc_error());
+    }
+    if (!t2s_learn(t)) {
+        sop_t2s_close(t);
+        return sop_error_set(err, SOP_EXIT_SOFTWARE, NULL, 0, "out of memory");
     }
     *out = t;
     return 0;
@@ -44,13 +96,22 @@ size_t sop_t2s_convert(sop_t2s *t, const char *s, size_t len, char *out, size_t 
     /* OpenCC reads its input up to a NUL whatever length it is given, and
      * past the end of a truncated UTF-8 sequence (both found by fuzzing):
      * it gets valid UTF-8 with a NUL after it, or nothing */
+    bool changes = false;
     for (size_t at = 0; at < len;) {
         utf8proc_int32_t c;
         utf8proc_ssize_t k = utf8proc_iterate((const utf8proc_uint8_t *)s + at,
                                               (utf8proc_ssize_t)(len - at), &c);
         if (k <= 0 || c == 0)
             return (size_t)-1;
+        changes = changes || t2s_changes(t, c);
         at += (size_t)k;
+    }
+    if (!changes) {
+        if (len >= cap)
+            return (size_t)-1;
+        memcpy(out, s, len);
+        out[len] = '\0';
+        return len;
     }
     char local[512], *copy = len < sizeof local ? local : malloc(len + 1);
     if (copy == NULL)
@@ -143,11 +204,6 @@ double sop_jaro_winkler(const char *a, size_t alen, const char *b, size_t blen)
     return jaro + (double)prefix * 0.1 * (1 - jaro);
 }
 
-static int by_pair(const void *p, const void *q)
-{
-    uint64_t a = *(const uint64_t *)p, b = *(const uint64_t *)q;
-    return (a > b) - (a < b);
-}
 
 /* The sorted, distinct adjacent pairs of cp[0..n-1] into pair; their count. */
 static size_t pairs_of(const int32_t *cp, size_t n, uint64_t *pair)
@@ -157,7 +213,13 @@ static size_t pairs_of(const int32_t *cp, size_t n, uint64_t *pair)
         pair[k++] = (uint64_t)(uint32_t)cp[0] << 32;
     for (size_t i = 0; i + 1 < n; i++)
         pair[k++] = (uint64_t)(uint32_t)cp[i] << 32 | (uint32_t)cp[i + 1];
-    qsort(pair, k, sizeof *pair, by_pair);
+    for (size_t i = 1; i < k; i++) { /* insertion sort: names are short */
+        uint64_t v = pair[i];
+        size_t j = i;
+        for (; j > 0 && pair[j - 1] > v; j--)
+            pair[j] = pair[j - 1];
+        pair[j] = v;
+    }
     size_t u = 0;
     for (size_t i = 0; i < k; i++)
         if (u == 0 || pair[u - 1] != pair[i])
@@ -223,6 +285,39 @@ static size_t simplified(sop_t2s *t, const char *s, size_t len, char *out, size_
     return len;
 }
 
+/* The length of the place name at s with 市 or 省 after it (*name: without
+ * them), 0 when none. */
+static size_t place_at(const char *s, size_t len, size_t *name)
+{
+    size_t best = 0, n;
+    for (size_t i = 0; i < sizeof places / sizeof places[0]; i++)
+        if (starts_with(s, len, places[i], &n) && n > best)
+            best = n;
+    *name = best;
+    if (best > 0 && (starts_with(s + best, len - best, "市", &n) ||
+                     starts_with(s + best, len - best, "省", &n)))
+        best += n;
+    return best;
+}
+
+/* "麦田(上海)电商" -> 麦田电商, city 上海: a bracketed place anywhere. */
+static size_t drop_bracketed_place(char *key, size_t k, char *city, size_t city_cap)
+{
+    size_t i = 0;
+    while (i < k) {
+        size_t name, p = key[i] == '(' ? place_at(key + i + 1, k - i - 1, &name) : 0;
+        if (p == 0 || i + 1 + p >= k || key[i + 1 + p] != ')') {
+            i++;
+            continue;
+        }
+        if (city[0] == '\0')
+            snprintf(city, city_cap, "%.*s", (int)name, key + i + 1);
+        memmove(key + i, key + i + p + 2, k - (i + p + 2) + 1);
+        k -= p + 2;
+    }
+    return k;
+}
+
 size_t sop_norm_company(sop_t2s *t, const char *s, size_t len, sop_company_norm *out)
 {
     memset(out, 0, sizeof *out);
@@ -240,17 +335,9 @@ size_t sop_norm_company(sop_t2s *t, const char *s, size_t len, sop_company_norm 
     size_t k = sop_key_company(buf, n, out->key, sizeof out->key);
     if (k == 0)
         return 0;
-    size_t best = 0;
-    for (size_t i = 0; i < sizeof places / sizeof places[0]; i++) {
-        size_t p;
-        if (starts_with(out->key, k, places[i], &p) && p > best)
-            best = p;
-    }
-    if (best > 0) {
-        size_t cut = best;
-        if (starts_with(out->key + cut, k - cut, "市", &n) ||
-            starts_with(out->key + cut, k - cut, "省", &n))
-            cut += n;
+    k = drop_bracketed_place(out->key, k, out->city, sizeof out->city);
+    size_t best, cut = place_at(out->key, k, &best);
+    if (cut > 0) {
         /* keep it when too little would remain (上海银行 is no 银行 of 上海) */
         int32_t cp[MAX_CP];
         if (code_points(out->key + cut, k - cut, cp) >= 3) {
@@ -271,25 +358,60 @@ size_t sop_norm_text(sop_t2s *t, const char *s, size_t len, char *out, size_t ca
     size_t f = sop_text_fold(buf, n, folded, sizeof folded);
     if (f == (size_t)-1)
         return 0;
-    static const char *const drop[] = {" ", "·", "•", ".", ",", "-", "(", ")", "、", "，", "。",
-                                       "（", "）", "－", "_", "'", "\t"};
+    /* white space and punctuation (NFKC made the full-width ones ASCII) */
     size_t w = 0;
     for (size_t i = 0; i < f;) {
-        size_t skip = 0;
-        for (size_t d = 0; d < sizeof drop / sizeof drop[0] && !skip; d++) {
-            size_t dl = strlen(drop[d]);
-            if (dl <= f - i && memcmp(folded + i, drop[d], dl) == 0)
-                skip = dl;
-        }
-        if (skip) {
-            i += skip;
-            continue;
-        }
-        if (w + 1 >= cap)
+        utf8proc_int32_t c;
+        utf8proc_ssize_t k = utf8proc_iterate((const utf8proc_uint8_t *)folded + i,
+                                              (utf8proc_ssize_t)(f - i), &c);
+        if (k <= 0)
             return 0;
-        out[w++] = folded[i++];
+        bool drop = c < 0x80 ? strchr(" \t.,-()_'", (int)c) != NULL && c != 0
+                             : c == 0xB7 || c == 0x2022 || c == 0x3001 || c == 0x3002 ||
+                                   c == 0x30FB;
+        if (!drop) {
+            if (w + (size_t)k >= cap)
+                return 0;
+            memcpy(out + w, folded + i, (size_t)k);
+            w += (size_t)k;
+        }
+        i += (size_t)k;
     }
     if (cap > 0)
         out[w < cap ? w : cap - 1] = '\0';
+    return w;
+}
+
+size_t sop_norm_display(sop_t2s *t, const char *s, size_t len, char *out, size_t cap)
+{
+    char buf[SOP_NORM_TEXT * 4];
+    size_t n = simplified(t, s, len, buf, sizeof buf);
+    if (n == (size_t)-1)
+        return (size_t)-1;
+    utf8proc_uint8_t *nfkc = NULL;
+    utf8proc_ssize_t m = utf8proc_map((const utf8proc_uint8_t *)buf, (utf8proc_ssize_t)n, &nfkc,
+                                      UTF8PROC_STABLE | UTF8PROC_COMPAT | UTF8PROC_COMPOSE);
+    if (m < 0)
+        return (size_t)-1;
+    size_t w = 0;
+    bool space = false;
+    for (size_t i = 0; i < (size_t)m; i++) {
+        unsigned char c = nfkc[i];
+        if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
+            space = w > 0;
+            continue;
+        }
+        if (w + 2 >= cap) {
+            free(nfkc);
+            return (size_t)-1;
+        }
+        if (space)
+            out[w++] = ' ';
+        space = false;
+        out[w++] = (char)c;
+    }
+    free(nfkc);
+    if (cap > 0)
+        out[w] = '\0';
     return w;
 }

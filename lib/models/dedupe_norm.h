@@ -40,6 +40,12 @@ size_t sop_norm_company(sop_t2s *t, const char *s, size_t len, sop_company_norm 
  * The length written to out (cap bytes), 0 when nothing is left. */
 size_t sop_norm_text(sop_t2s *t, const char *s, size_t len, char *out, size_t cap);
 
+/* A value as people should see it after cleaning (--normalize): through
+ * t2s, NFKC (full-width digits, letters and brackets to ASCII), white
+ * space collapsed to one space and trimmed; case and legal forms kept.
+ * The length, or (size_t)-1 when it does not fit in cap or is not UTF-8. */
+size_t sop_norm_display(sop_t2s *t, const char *s, size_t len, char *out, size_t cap);
+
 /* Jaro-Winkler similarity (prefix scale 0.1, at most 4) of two UTF-8
  * strings over their code points, 0..1; 1 for two empty strings. */
 double sop_jaro_winkler(const char *a, size_t alen, const char *b, size_t blen);
