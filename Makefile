@@ -139,6 +139,28 @@ demo: all
 	@python3 scripts/gen-samples --stage-events 20000 --out $(BUILD)/demo-noise.csv
 	@bin/funnel-diag --now 2026-11-30T00:00+08:00 --tz Asia/Shanghai --no-progress --report breakpoints \
 	  -f csv $(BUILD)/demo-noise.csv | cut -d, -f1,6,9,10,13,14
+	@echo
+	@echo '== dedupe-clean --truth entity_id: samples/customers.csv (300 records of 197 customers, planted duplicates) =='
+	@bin/dedupe-clean --no-progress --truth entity_id -f tsv samples/customers.csv > $(BUILD)/demo-tagged.tsv
+	@echo '   (tagged: every record with its cluster; the first clusters of more than one record:)'
+	@awk -F'\t' 'NR == 1 || $$12 > 1' $(BUILD)/demo-tagged.tsv | sort -t'	' -k11,11 -s | head -n 8 | \
+	  cut -f2,4,5,11-14
+	@echo
+	@echo '== dedupe-clean --mode golden --log: one record per customer, and where each field came from =='
+	@bin/dedupe-clean --no-progress -q --mode golden --log $(BUILD)/demo-lineage.jsonl -f tsv \
+	  samples/customers.csv | awk -F'\t' 'NR == 1 || $$12 > 2' | head -n 4 | cut -f2-7,11,12
+	@grep -m 1 '"size":3' $(BUILD)/demo-lineage.jsonl | cut -c 1-400
+	@echo
+	@echo '== dedupe-clean --master: the last 100 records against a master made of the first 200 (golden, cluster_id as customer_id) =='
+	@head -n 201 samples/customers.csv | bin/dedupe-clean --no-progress -q --mode golden | \
+	  sed '1s/cluster_id/customer_id/' > $(BUILD)/demo-master.csv
+	@(head -n 1 samples/customers.csv; tail -n 100 samples/customers.csv) | \
+	  bin/dedupe-clean --no-progress -q --master $(BUILD)/demo-master.csv -f tsv | \
+	  awk -F'\t' 'NR > 1 { n[$$12]++ } END { printf "   %d records: %d of known customers, %d new\n", n["true"] + n["false"], n["false"], n["true"] }'
+	@echo
+	@echo '== dedupe-clean --normalize: cleaning without merging (company, phone, email; originals kept) =='
+	@bin/dedupe-clean --no-progress -q --normalize company,phone,email --keep-raw -f tsv \
+	  samples/customers.csv | head -n 4 | cut -f2,4,5,11-13
 
 unit: $(UNIT_BIN)
 check: all $(UNIT_BIN)

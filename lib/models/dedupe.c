@@ -2,6 +2,7 @@
  * pairs from capped blocks, Fellegi-Sunter scores and the EM fit. */
 #include "dedupe_int.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -149,7 +150,11 @@ static int add_row(sop_dedupe *d, const sop_record *rec, const long *col, long l
     for (size_t i = 0; i < d->nf; i++) {
         size_t len;
         const char *s = sop_record_trimmed(rec, col[i], &len);
-        if (!feature(d, &d->cfg->fields[i], s, len, &f[i], city, sizeof city))
+        /* the normalisers say 0 for "nothing usable" and for a failed
+         * allocation (utf8proc's): only errno tells them apart */
+        errno = 0;
+        if (!feature(d, &d->cfg->fields[i], s, len, &f[i], city, sizeof city) ||
+            errno == ENOMEM)
             return sop_error_set(err, SOP_EXIT_SOFTWARE, NULL, 0, "out of memory (or over "
                                  "4 GiB of names and addresses)");
     }
@@ -271,7 +276,12 @@ static int clean_values(sop_dedupe *d, sop_record *rec, sop_record *extra, sop_e
         switch (d->cfg->fields[i].type) {
         case SOP_DT_PHONE: n = sop_key_phone(t, tlen, buf, sizeof buf); break;
         case SOP_DT_EMAIL: n = sop_key_email(t, tlen, buf, sizeof buf); break;
-        default: n = sop_norm_display(d->t2s, t, tlen, buf, sizeof buf); break;
+        default:
+            errno = 0;
+            n = sop_norm_display(d->t2s, t, tlen, buf, sizeof buf);
+            if (n == (size_t)-1 && errno == ENOMEM)
+                return sop_error_set(err, SOP_EXIT_SOFTWARE, NULL, 0, "out of memory");
+            break;
         }
         if (n == 0 || n == (size_t)-1) /* not a number, address, ...: left as it was */
             continue;
@@ -872,12 +882,13 @@ static int finish(void *ctx, sop_error *err)
     bool any = false;
     for (size_t i = 0; i < d->nf; i++)
         any = any || d->col[i] >= 0;
+    const char *input = d->files.count > 0 ? sop_strmap_key(&d->files, d->files.count - 1) : NULL;
     if (!any && d->rows > d->masters)
-        return sop_error_set(err, SOP_EXIT_DATAERR, NULL, 0, "none of the columns compared "
+        return sop_error_set(err, SOP_EXIT_DATAERR, input, 0, "none of the columns compared "
                              "(%s, ...) is in the input; -m maps other names onto them",
                              d->cfg->fields[0].column);
     if (d->opts.truth && d->truth_col < 0 && d->rows > d->masters)
-        return sop_error_set(err, SOP_EXIT_DATAERR, NULL, 0, "no column %s (--truth)",
+        return sop_error_set(err, SOP_EXIT_DATAERR, input, 0, "no column %s (--truth)",
                              d->opts.truth);
     vec cand = {NULL, 0, 0, sizeof(uint64_t)};
     struct timespec t0, t1, t2, t3;

@@ -11,37 +11,37 @@
 #include "keys.h"
 #include "text.h"
 
-/* OpenCC takes about 7 us a call; most names have no traditional
- * character at all.  At open, every CJK character is converted once (one
- * call, 15 ms) and those that change are marked: a string without a marked
- * character is copied as it is. */
-enum { T2S_LO = 0x3400, T2S_HI = 0xFB00 };
+/* OpenCC's t2s, learnt once: at open every CJK character goes through
+ * OpenCC in one call (15 ms) and those it changes are kept with what they
+ * become; a string is then converted character by character here.  OpenCC
+ * takes about 7 us a call, and, being C++, ends the process when an
+ * allocation fails inside it: after open it is never called again.  What
+ * that leaves out: conversions that need the characters around them (a
+ * handful of phrases; company names and addresses hardly meet them) and
+ * the supplementary ideographs (U+20000 on), kept as they are. */
+enum { T2S_LO = 0x3400, T2S_HI = 0xFB00, T2S_REPL = 12 };
 struct sop_t2s {
-    opencc_t cc;
-    unsigned char changes[(T2S_HI - T2S_LO + 7) / 8];
+    uint16_t index[T2S_HI - T2S_LO]; /* 0: unchanged, else 1 + where in repl */
+    size_t count;
+    char (*repl)[T2S_REPL];          /* NUL-terminated UTF-8 */
 };
 
-static bool t2s_changes(const sop_t2s *t, int32_t c)
+/* Learns what OpenCC makes of each character on its own. */
+static bool t2s_learn(sop_t2s *t, opencc_t cc)
 {
-    if (c < T2S_LO || c >= T2S_HI)
-        return c >= 0x20000; /* the supplementary ideographs: ask OpenCC */
-    unsigned i = (unsigned)(c - T2S_LO);
-    return (t->changes[i / 8] >> (i % 8)) & 1u;
-}
-
-/* Marks the characters OpenCC changes on their own. */
-static bool t2s_learn(sop_t2s *t)
-{
-    size_t cap = (size_t)(T2S_HI - T2S_LO) * 4 + 1, n = 0;
+    size_t cap = (size_t)(T2S_HI - T2S_LO) * 5 + 1, n = 0;
     char *all = malloc(cap);
-    if (all == NULL)
+    t->repl = malloc(UINT16_MAX * sizeof *t->repl);
+    if (all == NULL || t->repl == NULL) {
+        free(all);
         return false;
+    }
     for (int32_t c = T2S_LO; c < T2S_HI; c++) {
         n += (size_t)utf8proc_encode_char(c, (utf8proc_uint8_t *)all + n);
         all[n++] = '\n';
     }
     all[n] = '\0';
-    char *r = opencc_convert_utf8(t->cc, all, n);
+    char *r = opencc_convert_utf8(cc, all, n);
     bool ok = r != NULL;
     const char *p = all, *q = r;
     for (int32_t c = T2S_LO; ok && c < T2S_HI; c++) {
@@ -50,9 +50,12 @@ static bool t2s_learn(sop_t2s *t)
             ok = false;
             break;
         }
-        if (pe - p != qe - q || memcmp(p, q, (size_t)(pe - p)) != 0) {
-            unsigned i = (unsigned)(c - T2S_LO);
-            t->changes[i / 8] = (unsigned char)(t->changes[i / 8] | (1u << (i % 8)));
+        size_t qn = (size_t)(qe - q);
+        if ((pe - p != qe - q || memcmp(p, q, qn) != 0) && qn > 0 && qn < T2S_REPL &&
+            t->count + 1 < UINT16_MAX) {
+            memcpy(t->repl[t->count], q, qn);
+            t->repl[t->count][qn] = '\0';
+            t->index[c - T2S_LO] = (uint16_t)++t->count;
         }
         p = pe + 1;
         q = qe + 1;
@@ -69,13 +72,15 @@ int sop_t2s_open(sop_t2s **out, sop_error *err)
     sop_t2s *t = calloc(1, sizeof *t);
     if (t == NULL)
         return sop_error_set(err, SOP_EXIT_SOFTWARE, NULL, 0, "out of memory");
-    t->cc = opencc_open("t2s.json");
-    if (t->cc == (opencc_t)-1) {
+    opencc_t cc = opencc_open("t2s.json");
+    if (cc == (opencc_t)-1) {
         free(t);
         return sop_error_set(err, SOP_EXIT_SOFTWARE, NULL, 0, "cannot open OpenCC's t2s.json "
                              "(Debian package libopencc1.1 and its data): %s", opencc_error());
     }
-    if (!t2s_learn(t)) {
+    bool ok = t2s_learn(t, cc);
+    opencc_close(cc);
+    if (!ok) {
         sop_t2s_close(t);
         return sop_error_set(err, SOP_EXIT_SOFTWARE, NULL, 0, "out of memory");
     }
@@ -87,50 +92,32 @@ void sop_t2s_close(sop_t2s *t)
 {
     if (t == NULL)
         return;
-    opencc_close(t->cc);
+    free(t->repl);
     free(t);
 }
 
 size_t sop_t2s_convert(sop_t2s *t, const char *s, size_t len, char *out, size_t cap)
 {
-    /* OpenCC reads its input up to a NUL whatever length it is given, and
-     * past the end of a truncated UTF-8 sequence (both found by fuzzing):
-     * it gets valid UTF-8 with a NUL after it, or nothing */
-    bool changes = false;
+    size_t w = 0;
     for (size_t at = 0; at < len;) {
         utf8proc_int32_t c;
         utf8proc_ssize_t k = utf8proc_iterate((const utf8proc_uint8_t *)s + at,
                                               (utf8proc_ssize_t)(len - at), &c);
         if (k <= 0 || c == 0)
             return (size_t)-1;
-        changes = changes || t2s_changes(t, c);
+        uint16_t i = c >= T2S_LO && c < T2S_HI ? t->index[c - T2S_LO] : 0;
+        const char *from = i ? t->repl[i - 1] : s + at;
+        size_t n = i ? strlen(from) : (size_t)k;
+        if (w + n >= cap)
+            return (size_t)-1;
+        memcpy(out + w, from, n);
+        w += n;
         at += (size_t)k;
     }
-    if (!changes) {
-        if (len >= cap)
-            return (size_t)-1;
-        memcpy(out, s, len);
-        out[len] = '\0';
-        return len;
-    }
-    char local[512], *copy = len < sizeof local ? local : malloc(len + 1);
-    if (copy == NULL)
+    if (cap == 0)
         return (size_t)-1;
-    memcpy(copy, s, len);
-    copy[len] = '\0';
-    char *r = opencc_convert_utf8(t->cc, copy, len);
-    if (copy != local)
-        free(copy);
-    if (r == NULL)
-        return (size_t)-1;
-    size_t n = strlen(r);
-    bool fits = n < cap;
-    if (fits) {
-        memcpy(out, r, n);
-        out[n] = '\0';
-    }
-    opencc_convert_utf8_free(r);
-    return fits ? n : (size_t)-1;
+    out[w] = '\0';
+    return w;
 }
 
 /* ---- code points --------------------------------------------------------- */

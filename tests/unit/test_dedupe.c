@@ -9,9 +9,14 @@
 #include <cmocka.h>
 
 #include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
 #include <string.h>
 
+#include "dedupe.h"
 #include "dedupe_norm.h"
+#include "rowstore.h"
 
 static double jw(const char *a, const char *b)
 {
@@ -119,12 +124,170 @@ static void text_normaliser(void **state)
     sop_t2s_close(t);
 }
 
+/* The fast path (no character OpenCC would change: copied) and the slow
+ * one give what OpenCC gives; a string with one traditional character goes
+ * through OpenCC whole. */
+static void t2s_fast_path(void **state)
+{
+    (void)state;
+    sop_t2s *t;
+    sop_error err;
+    sop_error_clear(&err);
+    assert_int_equal(sop_t2s_open(&t, &err), 0);
+    char out[256];
+    static const char *const cases[][2] = {
+        {"麦田电商", "麦田电商"},           {"Maitian E-commerce", "Maitian E-commerce"},
+        {"麥田電商", "麦田电商"},           {"上海麥田", "上海麦田"},
+        {"北京市朝陽區", "北京市朝阳区"},   {"", ""},
+        {"台灣", "台湾"},                   {"（上海）麦田", "（上海）麦田"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        size_t n = sop_t2s_convert(t, cases[i][0], strlen(cases[i][0]), out, sizeof out);
+        if (n == (size_t)-1 || strcmp(out, cases[i][1]) != 0)
+            fail_msg("%s -> %s, expected %s", cases[i][0], out, cases[i][1]);
+    }
+    sop_t2s_close(t);
+}
+
+/* A bracketed city anywhere in the name goes (麦田(上海)电商 is 麦田电商 of
+ * 上海); one that is no place stays. */
+static void bracketed_city(void **state)
+{
+    (void)state;
+    sop_company_norm c;
+    const char *s = "麦田（上海）电商有限公司";
+    assert_true(sop_norm_company(NULL, s, strlen(s), &c) > 0);
+    assert_string_equal(c.key, "麦田电商");
+    assert_string_equal(c.city, "上海");
+    s = "麦田(国际)电商有限公司";
+    assert_true(sop_norm_company(NULL, s, strlen(s), &c) > 0);
+    assert_string_equal(c.key, "麦田(国际)电商");
+    assert_string_equal(c.city, "");
+}
+
+/* --normalize's display form: NFKC, spaces collapsed, case and legal form
+ * kept. */
+static void display_form(void **state)
+{
+    (void)state;
+    char out[128];
+    const char *s = "  （上海）麦田电商   Co., Ltd.　";
+    assert_true(sop_norm_display(NULL, s, strlen(s), out, sizeof out) != (size_t)-1);
+    assert_string_equal(out, "(上海)麦田电商 Co., Ltd.");
+    s = "张江路１２号";
+    assert_true(sop_norm_display(NULL, s, strlen(s), out, sizeof out) != (size_t)-1);
+    assert_string_equal(out, "张江路12号");
+    assert_true(sop_norm_display(NULL, "abc", 3, out, 3) == (size_t)-1); /* too small */
+}
+
+/* Records out as they went in: long values (a 255-byte length and more),
+ * absent values, literals. */
+static void rowstore_round_trip(void **state)
+{
+    (void)state;
+    sop_rowstore s;
+    sop_rowstore_init(&s);
+    sop_record a, b;
+    sop_record_init(&a);
+    sop_record_init(&b);
+    char big[70000];
+    memset(big, 'x', sizeof big);
+    for (int r = 0; r < 3000; r++) {
+        sop_record_clear(&a);
+        assert_true(sop_record_push(&a, "R1", 2, SOP_TEXT));
+        assert_true(sop_record_push(&a, "", 0, SOP_ABSENT));
+        assert_true(sop_record_push(&a, big, (size_t)(r * 23 % 70000), SOP_TEXT));
+        assert_true(sop_record_push(&a, "12.5", 4, SOP_LITERAL));
+        assert_true(sop_rowstore_add(&s, &a));
+    }
+    assert_int_equal(s.count, 3000);
+    for (size_t r = 0; r < 3000; r += 7) {
+        assert_true(sop_rowstore_get(&s, r, &b));
+        assert_int_equal(b.count, 4);
+        size_t len;
+        assert_memory_equal(sop_record_text(&b, 0, &len), "R1", 2);
+        assert_int_equal(sop_record_kind(&b, 1), SOP_ABSENT);
+        sop_record_text(&b, 2, &len);
+        assert_int_equal(len, r * 23 % 70000);
+        assert_int_equal(sop_record_kind(&b, 3), SOP_LITERAL);
+    }
+    sop_record_free(&a);
+    sop_record_free(&b);
+    sop_rowstore_free(&s);
+}
+
+/* The probability: prior log-odds plus log2(m/u) of every known field, by
+ * hand for the defaults: company same (0.55/0.002), phone different
+ * (0.149/0.894), the rest unknown; prior 0.02. */
+static void probability_by_hand(void **state)
+{
+    (void)state;
+    sop_dedupe_config cfg;
+    sop_dedupe_config_default(&cfg);
+    int levels[SOP_DEDUPE_FIELDS];
+    for (size_t i = 0; i < SOP_DEDUPE_FIELDS; i++)
+        levels[i] = SOP_DEDUPE_LEVELS;
+    assert_true(fabs(sop_dedupe_probability(&cfg, levels) - 0.02) < 1e-12);
+    levels[0] = 0; /* company */
+    levels[2] = 3; /* phone */
+    double w = log2(0.02 / 0.98) + log2(0.55 / 0.002) + log2(0.149 / 0.894);
+    assert_true(fabs(sop_dedupe_probability(&cfg, levels) - 1 / (1 + exp2(-w))) < 1e-12);
+}
+
+/* The printed config loads back to the same printed config; errors name
+ * the key. */
+static void config_round_trip(void **state)
+{
+    (void)state;
+    sop_dedupe_config cfg;
+    sop_dedupe_config_default(&cfg);
+    char *text = sop_dedupe_config_json(&cfg);
+    assert_non_null(text);
+    char path[] = "/tmp/test_dedupe_XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    FILE *f = fdopen(fd, "w");
+    fputs(text, f);
+    fclose(f);
+    sop_error err;
+    sop_error_clear(&err);
+    sop_dedupe_config back;
+    assert_int_equal(sop_dedupe_config_load(path, &back, &err), 0);
+    char *again = sop_dedupe_config_json(&back);
+    assert_string_equal(text, again);
+    free(again);
+    static const char *const bad[][2] = {
+        {"{\"fields\": [{\"column\": \"c\", \"type\": \"company\", \"m\": [0.5, 0.2, 0.2, 0.2]}]}",
+         "fields[0].m: the 4 probabilities add up to 1"},
+        {"{\"fields\": [{\"column\": \"c\", \"type\": \"shoe\"}]}", "fields[0].type"},
+        {"{\"fields\": [{\"column\": \"c\", \"type\": \"id\", \"colour\": 1}]}",
+         "unknown key \"colour\""},
+        {"{\"thresholds\": {\"match\": 0.4}}", "review at most match"},
+        {"{\"survivorship\": {\"phone\": \"newest\"}}", "survivorship.phone"},
+        {"{\"fields\": []}", "fields: a list of 1 to 12"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        f = fopen(path, "w");
+        fputs(bad[i][0], f);
+        fclose(f);
+        sop_error_clear(&err);
+        assert_int_equal(sop_dedupe_config_load(path, &back, &err), SOP_EXIT_CONFIG);
+        if (strstr(err.msg, bad[i][1]) == NULL)
+            fail_msg("%s: \"%s\" lacks \"%s\"", bad[i][0], err.msg, bad[i][1]);
+    }
+    unlink(path);
+    free(text);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(jaro_winkler_by_hand), cmocka_unit_test(bigram_jaccard_by_hand),
         cmocka_unit_test(traditional_to_simplified), cmocka_unit_test(company_variants),
-        cmocka_unit_test(text_normaliser),
+        cmocka_unit_test(text_normaliser), cmocka_unit_test(t2s_fast_path),
+        cmocka_unit_test(bracketed_city), cmocka_unit_test(display_form),
+        cmocka_unit_test(rowstore_round_trip), cmocka_unit_test(probability_by_hand),
+        cmocka_unit_test(config_round_trip),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
