@@ -31,6 +31,11 @@ static const struct alias {
     {"email", "email"}, {"邮箱", "email"}, {"电子邮箱", "email"}, {"电子邮件", "email"},
     {"邮件", "email"}, {"e_mail", "email"}, {"mail", "email"},
     {"city", "city"}, {"城市", "city"}, {"所在城市", "city"},
+    /* customer (dedupe-clean) */
+    {"address", "address"}, {"地址", "address"}, {"详细地址", "address"},
+    {"公司地址", "address"}, {"联系地址", "address"}, {"办公地址", "address"},
+    {"updated_at", "updated_at"}, {"更新时间", "updated_at"}, {"最后更新", "updated_at"},
+    {"修改时间", "updated_at"}, {"最近更新时间", "updated_at"},
     {"district", "district"}, {"商圈", "district"}, {"区域", "district"}, {"区县", "district"},
     {"所在区域", "district"}, {"片区", "district"},
     {"budget", "budget"}, {"预算", "budget"}, {"预算金额", "budget"}, {"预算(元)", "budget"},

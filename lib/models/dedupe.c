@@ -96,12 +96,15 @@ static bool feature(sop_dedupe *d, const sop_dedupe_field *fd, const char *s, si
     size_t n = 0;
     f->flag = 0;
     f->at = 0;
+    f->aux = 0;
     switch (fd->type) {
     case SOP_DT_COMPANY: {
         sop_company_norm c;
         n = sop_norm_company(d->t2s, s, len, &c);
         memcpy(key, c.key, n);
         f->flag = c.branch ? SOP_DFEAT_BRANCH : 0;
+        f->aux = c.branch_place[0] ? (uint32_t)sop_strmap_hash(c.branch_place,
+                                                                strlen(c.branch_place)) | 1u : 0;
         if (n > 0 && c.city[0] && city[0] == '\0')
             snprintf(city, city_cap, "%s", c.city);
         break;
@@ -150,6 +153,11 @@ static int add_row(sop_dedupe *d, const sop_record *rec, const long *col, long l
     for (size_t i = 0; i < d->nf; i++) {
         size_t len;
         const char *s = sop_record_trimmed(rec, col[i], &len);
+        /* NULL, N/A, -, a JSON null: no value, never agreement */
+        if (sop_value_missing(NULL, s, len) ||
+            (sop_record_kind(rec, col[i] < 0 ? (size_t)-1 : (size_t)col[i]) == SOP_LITERAL &&
+             len == 4 && memcmp(s, "null", 4) == 0))
+            len = 0;
         /* the normalisers say 0 for "nothing usable" and for a failed
          * allocation (utf8proc's): only errno tells them apart */
         errno = 0;
@@ -230,7 +238,9 @@ static int load_master(sop_dedupe *d, sop_error *err)
         names[i] = d->cfg->fields[i].column;
     names[d->nf] = d->cfg->id_column;
     required[d->nf] = true;
-    int rc = sop_side_each(d->opts.master, d->cli, 0, names, required, d->nf + 1, master_row,
+    /* the master is the same kind of file as the input: -i, -d, -e, -m apply */
+    int rc = sop_side_each(d->opts.master, d->cli, SOP_SIDE_AS_MAIN, names, required, d->nf + 1,
+                           master_row,
                            master_bad, d, err);
     d->masters = d->rows;
     return rc;
@@ -306,8 +316,14 @@ static int record(void *ctx, sop_record *rec, sop_record *extra, sop_error *err)
     size_t len;
     const char *s = sop_record_trimmed(rec, d->time_col, &len);
     int64_t t;
-    if (len > 0 && sop_parse_time(s, len, &d->cli->tz, true, &t))
-        r->time = t;
+    if (len > 0 && !sop_value_missing(NULL, s, len)) {
+        if (sop_parse_time(s, len, &d->cli->tz, true, &t))
+            r->time = t;
+        else if (d->bad_times++ < 3)
+            sop_note(d->opts.diag, d->opts.program, d->opts.quiet, "%s:%ld: %s \"%.*s\" is no "
+                     "time: the record counts as the oldest for most_recent", rec->file, rec->line,
+                     d->cfg->time_column, (int)(len < 40 ? len : 40), s);
+    }
     if (d->truth_col >= 0) {
         s = sop_record_trimmed(rec, d->truth_col, &len);
         bool added;
@@ -333,6 +349,18 @@ static bool public_mail(const char *domain, size_t len)
         "icloud.com"};
     for (size_t i = 0; i < sizeof public / sizeof public[0]; i++)
         if (strlen(public[i]) == len && memcmp(public[i], domain, len) == 0)
+            return true;
+    return false;
+}
+
+/* sales@ at two companies says nothing about them. */
+static bool generic_mailbox(const char *local, size_t len)
+{
+    static const char *const generic[] = {"info", "sales", "service", "support", "admin",
+                                          "contact", "office", "hr", "marketing", "kefu",
+                                          "xiaoshou", "bd", "hello", "market", "cs"};
+    for (size_t i = 0; i < sizeof generic / sizeof generic[0]; i++)
+        if (strlen(generic[i]) == len && memcmp(generic[i], local, len) == 0)
             return true;
     return false;
 }
@@ -385,7 +413,8 @@ int sop_dedupe_level(const sop_dedupe *d, size_t field, size_t a, size_t b)
     case SOP_DT_PHONE:
         return fa->flag != fb->flag ? 2 : 3;
     case SOP_DT_EMAIL:
-        if (fa->at > 0 && fa->at == fb->at && memcmp(x, y, fa->at) == 0)
+        if (fa->at > 0 && fa->at == fb->at && memcmp(x, y, fa->at) == 0 &&
+            !generic_mailbox(x, fa->at))
             return 1;
         if (fa->len - fa->at == fb->len - fb->at &&
             memcmp(x + fa->at, y + fb->at, (size_t)(fa->len - fa->at)) == 0 &&
@@ -410,8 +439,11 @@ bool sop_dedupe_vetoed(const sop_dedupe *d, size_t a, size_t b)
     const sop_dfeat *fb = &d->feat[b * d->nf + (size_t)d->company_field];
     if (fa->len == 0 || fb->len == 0 || !((fa->flag | fb->flag) & SOP_DFEAT_BRANCH))
         return false;
-    /* a branch and the head office, or two branches with other names */
-    return fa->flag != fb->flag || !feat_equal(d, fa, fb);
+    /* a branch and the head office, or branches in two places (two records
+     * of one branch may still differ in a typo or a legal form) */
+    if (fa->flag != fb->flag)
+        return true;
+    return fa->aux && fb->aux ? fa->aux != fb->aux : !feat_equal(d, fa, fb);
 }
 
 double sop_dedupe_weight(const sop_dedupe_field *f, int level)
@@ -450,7 +482,7 @@ typedef struct bkey {
     uint8_t field, pos;
 } bkey;
 
-enum { FUZZY_MAX = 32, WHOLE = 255 };
+enum { FUZZY_MAX = 32, WHOLE = 255, FUZZY_WHOLE = 254, ANY_CITY = 253 };
 
 typedef struct vec {
     void *data;
@@ -509,7 +541,7 @@ static bool block_keys(const sop_dedupe *d, vec *keys)
             const char *s = sop_dedupe_text(d, row, f, &len);
             if (len == 0)
                 continue;
-            uint64_t seed = (uint64_t)(f + 1) * 0x9E3779B97F4A7C15ull;
+            uint64_t base = (uint64_t)(f + 1) * 0x9E3779B97F4A7C15ull, seed = base;
             /* a company name is registered per city: the same name in another
              * city is another company (and one block per name would hold
              * hundreds of them in a big file) */
@@ -523,14 +555,21 @@ static bool block_keys(const sop_dedupe *d, vec *keys)
                 if (!vec_push(keys, &k))
                     return false;
             }
+            /* and in every city's: a record without a city meets the name
+             * wherever it is */
+            if (fd->block && fd->type == SOP_DT_COMPANY && d->city_field >= 0) {
+                bkey k = {key_hash(s, len, ~base), (uint32_t)row, (uint8_t)f, ANY_CITY};
+                if (!vec_push(keys, &k))
+                    return false;
+            }
             if (fd->type != SOP_DT_COMPANY || !d->cfg->fuzzy)
                 continue;
             size_t at[FUZZY_MAX + 2];
             size_t n = cp_offsets(s, len, at);
             if (n < 3 || n > FUZZY_MAX)
                 continue;
-            uint64_t fseed = ~seed;
-            bkey whole = {key_hash(s, len, fseed), (uint32_t)row, (uint8_t)f, WHOLE - 1};
+            uint64_t fseed = seed ^ 0xA5A5A5A5A5A5A5A5ull;
+            bkey whole = {key_hash(s, len, fseed), (uint32_t)row, (uint8_t)f, FUZZY_WHOLE};
             if (!vec_push(keys, &whole))
                 return false;
             for (size_t p = 0; p < n; p++) {
@@ -660,8 +699,34 @@ static size_t distinct_keys(const sop_dedupe *d, bkey *k, size_t n)
     return u;
 }
 
+static bool blank_city(const sop_dedupe *d, uint32_t row)
+{
+    return d->feat[row * d->nf + (size_t)d->city_field].len == 0;
+}
+
+/* A company name in every city: only its records without a city are
+ * compared, with all the others. */
+static bool any_city_pairs(const sop_dedupe *d, const bkey *k, size_t n, vec *pairs)
+{
+    for (size_t x = 0; x < n; x++) {
+        if (!blank_city(d, k[x].row))
+            continue;
+        for (size_t y = 0; y < n; y++) {
+            uint32_t a = k[x].row, b = k[y].row;
+            if (a == b || (blank_city(d, b) && y < x) || (a < d->masters && b < d->masters))
+                continue;
+            uint64_t p = a < b ? (uint64_t)a << 32 | b : (uint64_t)b << 32 | a;
+            if (!vec_push(pairs, &p))
+                return false;
+        }
+    }
+    return true;
+}
+
 static bool block_pairs(const sop_dedupe *d, bkey *k, size_t n, vec *pairs)
 {
+    if (k[0].pos == ANY_CITY)
+        return any_city_pairs(d, k, n, pairs);
     if (k[0].pos != WHOLE && d->cfg->fields[k[0].field].block)
         n = distinct_keys(d, k, n);
     size_t window = d->cfg->window ? d->cfg->window : n;
@@ -696,7 +761,15 @@ static int candidates(sop_dedupe *d, vec *pairs, sop_error *err)
         size_t j = i + 1;
         while (j < keys.count && k[j].h == k[i].h)
             j++;
-        if (j - i > d->cfg->max_block)
+        bool skip = j - i < 2;
+        if (!skip && k[i].pos == ANY_CITY) {
+            skip = true; /* unless one of the name's records has no city */
+            for (size_t x = i; x < j && skip; x++)
+                skip = !blank_city(d, k[x].row);
+        }
+        if (skip)
+            ;
+        else if (j - i > d->cfg->max_block)
             skipped(d, &k[i], j - i);
         else if (!block_pairs(d, k + i, j - i, pairs)) {
             free(keys.data);
@@ -709,8 +782,8 @@ static int candidates(sop_dedupe *d, vec *pairs, sop_error *err)
         sop_note(d->opts.diag, d->opts.program, d->opts.quiet, "%lu more big blocks skipped",
                  d->skipped_blocks - SHOW_SKIPPED);
     if (d->skipped_fuzzy > 0)
-        sop_note(d->opts.diag, d->opts.program, d->opts.quiet, "%lu fuzzy company blocks over "
-                 "blocking.max_block skipped (common words)", d->skipped_fuzzy);
+        sop_note(d->opts.diag, d->opts.program, d->opts.quiet, "%lu fuzzy or city-less company "
+                 "blocks over blocking.max_block skipped (common words)", d->skipped_fuzzy);
     if (!radix_sort(pairs->data, pairs->count, sizeof(uint64_t)))
         return sop_error_set(err, SOP_EXIT_SOFTWARE, NULL, 0, "out of memory");
     uint64_t *p = pairs->data;
@@ -723,6 +796,8 @@ static int candidates(sop_dedupe *d, vec *pairs, sop_error *err)
 }
 
 /* ---- EM ------------------------------------------------------------------ */
+
+enum { EM_ITERATIONS = 200 };
 
 typedef struct pattern {
     int level[SOP_DEDUPE_FIELDS];
@@ -737,7 +812,7 @@ static void em(sop_dedupe_config *cfg, const pattern *pat, size_t n, unsigned *i
     double lambda = cfg->prior;
     size_t nf = cfg->field_count;
     unsigned it;
-    for (it = 0; it < 200; it++) {
+    for (it = 0; it < EM_ITERATIONS; it++) {
         double mm[SOP_DEDUPE_FIELDS][SOP_DEDUPE_LEVELS] = {{0}};
         double uu[SOP_DEDUPE_FIELDS][SOP_DEDUPE_LEVELS] = {{0}};
         double sm = 0, total = 0;
@@ -822,8 +897,12 @@ static int estimate(sop_dedupe *d, const uint64_t *cand, size_t n, sop_error *er
         unsigned iterations;
         em(&fitted, pats.data, pats.count, &iterations);
         sop_note(d->opts.diag, d->opts.program, d->opts.quiet, "--estimate: %zu candidate "
-                 "pairs, %zu comparison patterns, %u EM iterations, prior %.6f", n, pats.count,
-                 iterations, fitted.prior);
+                 "pairs, %zu comparison patterns, %u EM iterations%s, prior %.6f", n, pats.count,
+                 iterations, iterations >= EM_ITERATIONS ? " (stopped there, not converged)" : "",
+                 fitted.prior);
+        sop_note(d->opts.diag, d->opts.program, d->opts.quiet, "--estimate: EM assumes the "
+                 "fields independent (another contact changes name, phone and e-mail at once): "
+                 "check the fitted config with --truth on labelled records before using it");
         char *text = sop_dedupe_config_json(&fitted);
         json_t *root = text ? json_loads(text, 0, NULL) : NULL;
         free(text);
@@ -890,6 +969,9 @@ static int finish(void *ctx, sop_error *err)
     if (d->opts.truth && d->truth_col < 0 && d->rows > d->masters)
         return sop_error_set(err, SOP_EXIT_DATAERR, input, 0, "no column %s (--truth)",
                              d->opts.truth);
+    if (d->bad_times > 3)
+        sop_note(d->opts.diag, d->opts.program, d->opts.quiet, "%lu more records whose %s is "
+                 "no time", d->bad_times - 3, d->cfg->time_column);
     vec cand = {NULL, 0, 0, sizeof(uint64_t)};
     struct timespec t0, t1, t2, t3;
     clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -910,7 +992,8 @@ static int finish(void *ctx, sop_error *err)
                  "clusters in %.2f s", seconds(&t0, &t1), seconds(&t1, &t2), seconds(&t2, &t3));
     if (rc == 0 && !d->opts.estimate)
         rc = sop_dedupe_outputs(d, err);
-    if (rc == 0 && d->master_bad > 0)
+    /* bad master rows: 65, after the output (replay says it for tagged) */
+    if (rc == 0 && d->master_bad > 0 && !d->model.replay)
         rc = SOP_EXIT_DATAERR;
     return rc;
 }
@@ -952,7 +1035,7 @@ static int outputs(sop_dedupe *d, sop_error *err)
         }
     static const char *const tagged[] = {"cluster_id", "cluster_size", "is_primary",
                                          "match_score"};
-    static const char *const master[] = {"customer_id", "is_new", "match_score"};
+    const char *const master[] = {d->cfg->id_column, "is_new", "match_score"};
     const char *const *mode = NULL;
     size_t count = 0;
     if (d->opts.mode == SOP_DEDUPE_TAGGED)
@@ -963,6 +1046,24 @@ static int outputs(sop_dedupe *d, sop_error *err)
         d->out_names[n++] = mode[i];
     d->mode_outputs = count;
     return sop_outputs_init(&d->out, d->out_names, n, err);
+}
+
+/* Options that would do nothing in this run: said, not ignored. */
+static int usage(const sop_dedupe_opts *o, sop_error *err)
+{
+    const char *what = NULL;
+    if (o->master && o->mode == SOP_DEDUPE_GOLDEN)
+        what = "--master works with --mode tagged or pairs (the master keeps its own records)";
+    else if (o->estimate && o->master)
+        what = "--estimate learns from the input alone; leave out --master";
+    else if (o->estimate && (o->log || o->review || o->truth || o->mode_set))
+        what = "--estimate prints a config and clusters nothing: leave out --mode, --log, "
+               "--review and --truth";
+    else if (o->keep_raw && o->mode == SOP_DEDUPE_PAIRS)
+        what = "--keep-raw keeps values in records; --mode pairs writes pairs";
+    else if (o->explain && o->mode != SOP_DEDUPE_PAIRS && !o->review)
+        what = "--explain goes with --mode pairs or --review";
+    return what ? sop_error_set(err, SOP_EXIT_USAGE, NULL, 0, "%s", what) : 0;
 }
 
 int sop_dedupe_new(sop_dedupe **out, const sop_dedupe_config *cfg, const sop_cli *cli,
@@ -994,13 +1095,9 @@ int sop_dedupe_new(sop_dedupe **out, const sop_dedupe_config *cfg, const sop_cli
     sop_record_init(&d->scratch);
     sop_record_init(&d->extra);
     *out = d;
-    if (opts->master && opts->mode == SOP_DEDUPE_GOLDEN)
-        return sop_error_set(err, SOP_EXIT_USAGE, NULL, 0, "--master works with --mode tagged "
-                             "or pairs (the master keeps its own records)");
-    if (opts->estimate && opts->master)
-        return sop_error_set(err, SOP_EXIT_USAGE, NULL, 0, "--estimate learns from the input "
-                             "alone; leave out --master");
-    int rc = parse_normalize(d, err);
+    int rc = usage(opts, err);
+    if (rc == 0)
+        rc = parse_normalize(d, err);
     if (rc == 0)
         rc = outputs(d, err);
     if (rc == 0)

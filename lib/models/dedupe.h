@@ -59,8 +59,8 @@ typedef struct sop_dedupe_config {
     bool fuzzy;                  /* company keys with one character left out */
     unsigned long max_cluster;   /* a bigger cluster is split */
     bool branch_veto;            /* a branch and another office never match */
-    char time_column[64];        /* "most recent" (updated_at) */
-    char id_column[64];          /* the master's customer id (customer_id) */
+    char time_column[SOP_CFG_TEXT]; /* "most recent" (updated_at) */
+    char id_column[SOP_CFG_TEXT];   /* the master's customer id (customer_id) */
 } sop_dedupe_config;
 
 void sop_dedupe_config_default(sop_dedupe_config *cfg);

@@ -276,7 +276,9 @@ static int new_ids(sop_dedupe *d, sop_error *err)
         width = w;
         for (size_t i = 0; i < d->master_ids.count; i++) {
             const char *id = sop_strmap_key(&d->master_ids, i);
-            if (strncmp(id, prefix, pl) == 0 && id_parts(id, &w, &num, &w) && num > top)
+            size_t p2, w2; /* the same prefix and as many digits */
+            if (id_parts(id, &p2, &num, &w2) && p2 == pl && w2 == width &&
+                strncmp(id, prefix, pl) == 0 && num > top)
                 top = num;
         }
     }
@@ -405,6 +407,7 @@ typedef struct golden {
     uint32_t *row;          /* the members from the input */
     sop_record *rec;
     long *src;              /* per column: the member chosen (index), -1 none */
+    sop_dedupe_rule *rule;  /* per column: the rule that chose it */
     size_t src_cap;
 } golden;
 
@@ -415,6 +418,7 @@ static void golden_free(golden *g)
     free(g->rec);
     free(g->row);
     free(g->src);
+    free(g->rule);
 }
 
 static sop_dedupe_rule column_rule(const sop_dedupe *d, const char *name)
@@ -432,17 +436,30 @@ static sop_dedupe_rule column_rule(const sop_dedupe *d, const char *name)
 /* Member k's trimmed value of column col. */
 static const char *member_value(const golden *g, size_t k, size_t col, size_t *len)
 {
-    return sop_record_trimmed(&g->rec[k], (long)col, len);
+    const char *v = sop_record_trimmed(&g->rec[k], (long)col, len);
+    if (sop_value_missing(NULL, v, *len) ||
+        (sop_record_kind(&g->rec[k], col) == SOP_LITERAL && *len == 4 && memcmp(v, "null", 4) == 0))
+        *len = 0; /* N/A, NULL, -, a JSON null: nothing to keep */
+    return v;
+}
+
+static size_t code_points(const char *s, size_t len)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < len; i++)
+        n += ((unsigned char)s[i] & 0xC0) != 0x80;
+    return n;
 }
 
 /* Which member gives column col: by the rule, a blank never chosen while
  * another member has a value (then the most recent one). -1: all blank. */
 static long choose(const sop_dedupe *d, const golden *g, size_t col, sop_dedupe_rule rule,
-                   size_t primary)
+                   size_t primary, sop_dedupe_rule *used)
 {
     long best = -1;
     size_t best_len = 0, best_count = 0;
     for (int pass = 0; pass < 2 && best < 0; pass++, rule = SOP_RULE_RECENT) {
+        *used = rule;
         for (size_t i = 0; i <= g->n; i++) {
             size_t k = i == 0 ? primary : i - 1; /* the primary first: ties go to it */
             if (i > 0 && k == primary)
@@ -462,10 +479,12 @@ static long choose(const sop_dedupe *d, const golden *g, size_t col, sop_dedupe_
                 if (best < 0 || d->info[g->row[k]].time > d->info[g->row[best]].time)
                     best = (long)k;
                 break;
-            case SOP_RULE_LONGEST:
-                if (best < 0 || len > best_len)
-                    best = (long)k, best_len = len;
+            case SOP_RULE_LONGEST: { /* in characters: 金水路５号 is no longer than 金水路5号 */
+                size_t cps = code_points(v, len);
+                if (best < 0 || cps > best_len)
+                    best = (long)k, best_len = cps;
                 break;
+            }
             default: { /* most frequent */
                 size_t count = 0;
                 for (size_t j = 0; j < g->n; j++) {
@@ -517,10 +536,15 @@ static int golden_make(sop_dedupe *d, golden *g, uint32_t c, size_t columns, siz
         if (src == NULL)
             return oom(err);
         g->src = src;
+        sop_dedupe_rule *rule = realloc(g->rule, columns * sizeof *rule);
+        if (rule == NULL)
+            return oom(err);
+        g->rule = rule;
         g->src_cap = columns;
     }
     for (size_t col = 0; col < columns; col++)
-        g->src[col] = choose(d, g, col, column_rule(d, d->schema->names[col]), *primary);
+        g->src[col] = choose(d, g, col, column_rule(d, d->schema->names[col]), *primary,
+                             &g->rule[col]);
     return 0;
 }
 
@@ -585,6 +609,31 @@ static int tagged(sop_dedupe *d, sop_writer *w, sop_error *err)
     return 0;
 }
 
+/* --keep-raw in golden records: each *_raw from the member whose value the
+ * cleaned column took (a *_raw the input has already is a column like any
+ * other, chosen by its own rule). */
+static int golden_raw(sop_dedupe *d, const golden *g, size_t primary, sop_error *err)
+{
+    sop_record_clear(&d->extra);
+    size_t which = 0, at = 0;
+    for (size_t f = 0; f < d->nf && d->opts.keep_raw; f++) {
+        if (!d->clean[f])
+            continue;
+        if (d->out.existing[which++] >= 0)
+            continue;
+        long k = d->col[f] >= 0 ? g->src[d->col[f]] : -1;
+        uint32_t row = g->row[k >= 0 ? (size_t)k : primary];
+        if (!sop_rowstore_get(&d->xstore, row - d->masters, &d->scratch))
+            return oom(err);
+        size_t len;
+        const char *v = sop_record_text(&d->scratch, at, &len);
+        if (!sop_record_push(&d->extra, v, len, sop_record_kind(&d->scratch, at)))
+            return oom(err);
+        at++;
+    }
+    return 0;
+}
+
 static int golden_rows(sop_dedupe *d, sop_writer *w, sop_error *err)
 {
     golden g = {0};
@@ -595,7 +644,7 @@ static int golden_rows(sop_dedupe *d, sop_writer *w, sop_error *err)
             continue;
         size_t primary = 0;
         if ((rc = golden_make(d, &g, c, columns, &primary, err)) != 0 ||
-            (rc = extras(d, d->primary[c], &d->extra, err)) != 0)
+            (rc = golden_raw(d, &g, primary, err)) != 0)
             break;
         sop_record_clear(&d->scratch);
         for (size_t col = 0; col < columns; col++) {
@@ -622,7 +671,9 @@ static int golden_rows(sop_dedupe *d, sop_writer *w, sop_error *err)
 int sop_dedupe_replay(void *ctx, sop_writer *w, sop_error *err)
 {
     sop_dedupe *d = ctx;
-    return d->opts.mode == SOP_DEDUPE_GOLDEN ? golden_rows(d, w, err) : tagged(d, w, err);
+    int rc = d->opts.mode == SOP_DEDUPE_GOLDEN ? golden_rows(d, w, err) : tagged(d, w, err);
+    /* bad rows in the master: every record is out, and the run says 65 */
+    return rc == 0 && d->master_bad > 0 ? SOP_EXIT_DATAERR : rc;
 }
 
 /* ---- pairs: --mode pairs and --review ------------------------------------------ */
@@ -685,8 +736,10 @@ static int pair_row(sop_dedupe *d, const sop_dpair *p, bool explain, sop_record 
             snprintf(num, sizeof num, "%.2f", sop_dedupe_weight(&d->cfg->fields[f], level));
         else
             num[0] = '\0';
-        if (level == 3 && f == (size_t)d->company_field && sop_dedupe_vetoed(d, p->a, p->b))
-            name = "branch";
+        if (f == (size_t)d->company_field && sop_dedupe_vetoed(d, p->a, p->b)) {
+            name = "branch"; /* vetoed: the pair scores 0 whatever the weights */
+            num[0] = '\0';
+        }
         ok = ok && push(out, name, strlen(name), SOP_TEXT) &&
              push(out, num, strlen(num), num[0] ? SOP_LITERAL : SOP_TEXT);
     }
@@ -764,13 +817,15 @@ static int lineage_line(sop_dedupe *d, golden *g, uint32_t c, sop_buf *b, sop_er
         long k = g->src[col];
         const char *name = d->schema->names[col];
         ok = (col == 0 || json_put(b, ",")) && sop_buf_json_string(b, name, strlen(name)) &&
-             json_put(b, ":{\"rule\":\"") &&
-             json_put(b, rule_names[column_rule(d, name)]) && json_put(b, "\"");
+             json_put(b, ":{\"rule\":\"") && json_put(b, rule_names[g->rule[col]]) &&
+             json_put(b, "\"");
         if (ok && k >= 0) {
+            const char *file = file_name(d, g->row[k]);
             snprintf(num, sizeof num, ",\"line\":%ld}", d->info[g->row[k]].line);
-            ok = json_put(b, num);
+            ok = json_put(b, ",\"file\":") && sop_buf_json_string(b, file, strlen(file)) &&
+                 json_put(b, num);
         } else
-            ok = ok && json_put(b, ",\"line\":null}");
+            ok = ok && json_put(b, ",\"file\":null,\"line\":null}");
     }
     ok = ok && json_put(b, "}}\n");
     return ok ? 0 : oom(err);

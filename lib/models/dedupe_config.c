@@ -268,8 +268,7 @@ int sop_dedupe_config_load(const char *path, sop_dedupe_config *cfg, sop_error *
     json_decref(root);
     if (rc == 0 && cfg->review > cfg->match)
         rc = bad(err, path, "thresholds: review at most match");
-    if (rc == 0 && (strlen(cfg->time_column) >= 64 || strlen(cfg->id_column) >= 64))
-        rc = bad(err, path, "time_column, id_column: at most 63 bytes");
+
     return rc;
 }
 

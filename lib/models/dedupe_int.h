@@ -19,6 +19,7 @@ typedef struct sop_dfeat {
     uint16_t len;
     uint8_t flag;   /* company: 1 branch; phone: 1 mobile, 2 landline */
     uint8_t at;     /* e-mail: where '@' is */
+    uint32_t aux;   /* company: a hash of the branch's place (0 none) */
 } sop_dfeat;
 
 enum { SOP_DFEAT_BRANCH = 1, SOP_DPHONE_MOBILE = 1, SOP_DPHONE_LANDLINE = 2 };
@@ -49,7 +50,7 @@ struct sop_dedupe {
     long time_col, truth_col;
     long company_field, city_field;  /* -1 none */
     bool clean[SOP_DEDUPE_FIELDS];   /* --normalize */
-    /* added columns: the mode's, then the *_raw ones */
+    /* added columns: the *_raw ones, then the mode's */
     sop_outputs out;
     const char *out_names[SOP_OUTPUTS_MAX];
     char raw_names[SOP_DEDUPE_FIELDS][72];
@@ -78,7 +79,7 @@ struct sop_dedupe {
     uint32_t *primary;               /* per cluster */
     float *best;                     /* per row: its best match within its cluster */
     char (*new_ids)[64];             /* --master: per cluster, the id ("" none yet) */
-    unsigned long splits, skipped_blocks, skipped_fuzzy;
+    unsigned long splits, skipped_blocks, skipped_fuzzy, bad_times;
     double baseline[3];              /* --truth: precision, recall, F1 of the naive union */
     bool baseline_done;
     sop_record scratch, extra;

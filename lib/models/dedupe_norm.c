@@ -305,6 +305,30 @@ static size_t drop_bracketed_place(char *key, size_t k, char *city, size_t city_
     return k;
 }
 
+/* The place of a branch whose word starts at s + end: the last place name
+ * before it, else the two characters before it. */
+static void branch_place(const char *s, size_t end, char *out, size_t cap)
+{
+    size_t best_at = 0, best_len = 0, name;
+    for (size_t i = 0; i < end; i++) {
+        size_t n = place_at(s + i, end - i, &name);
+        if (n > 0 && name > 0) {
+            best_at = i;
+            best_len = name;
+        }
+    }
+    if (best_len == 0) { /* two code points back */
+        size_t from = end;
+        for (int k = 0; k < 2 && from > 0; k++)
+            do
+                from--;
+            while (from > 0 && ((unsigned char)s[from] & 0xC0) == 0x80);
+        best_at = from;
+        best_len = end - from;
+    }
+    snprintf(out, cap, "%.*s", (int)best_len, s + best_at);
+}
+
 size_t sop_norm_company(sop_t2s *t, const char *s, size_t len, sop_company_norm *out)
 {
     memset(out, 0, sizeof *out);
@@ -316,9 +340,21 @@ size_t sop_norm_company(sop_t2s *t, const char *s, size_t len, sop_company_norm 
                                                "营业部", "branch"};
     char folded[SOP_NORM_TEXT * 2];
     size_t f = sop_text_fold(buf, n, folded, sizeof folded);
-    for (size_t i = 0; f != (size_t)-1 && i < sizeof branch_words / sizeof branch_words[0]; i++)
-        if (strstr(folded, branch_words[i]) != NULL)
+    for (size_t i = 0; f != (size_t)-1 && i < sizeof branch_words / sizeof branch_words[0]; i++) {
+        const char *at = strstr(folded, branch_words[i]);
+        if (at != NULL) {
             out->branch = true;
+            branch_place(folded, (size_t)(at - folded), out->branch_place,
+                         sizeof out->branch_place);
+        }
+    }
+    /* a leading bracketed place, which sop_key_company drops: kept as the city */
+    size_t open_len = 0, name;
+    if (f != (size_t)-1 && (starts_with(folded, f, "(", &open_len) ||
+                            starts_with(folded, f, "[", &open_len) ||
+                            starts_with(folded, f, "【", &open_len)) &&
+        place_at(folded + open_len, f - open_len, &name) > 0)
+        snprintf(out->city, sizeof out->city, "%.*s", (int)name, folded + open_len);
     size_t k = sop_key_company(buf, n, out->key, sizeof out->key);
     if (k == 0)
         return 0;

@@ -27,11 +27,14 @@ typedef struct sop_company_norm {
     char key[SOP_NORM_TEXT];  /* simplified, folded, legal forms and a leading city gone */
     char city[32];            /* the leading city or province taken off ("" none) */
     bool branch;              /* a branch (分公司, 分店, 办事处, branch): another customer */
+    char branch_place[32];    /* where the branch is (北京 of ...北京分公司), "" unknown */
 } sop_company_norm;
 
 /* The name through t2s (may be NULL: none), then sop_key_company, then a
- * leading province or city name ("上海麦田电商" -> 麦田电商, city 上海) when at
- * least two characters remain.  Returns the key's length, 0 when there is
+ * leading or bracketed province or city name ("上海麦田电商" and
+ * "麦田(上海)电商" -> 麦田电商, city 上海) when at least three characters
+ * remain; a branch's place is the last place name before its branch word,
+ * else the two characters before it.  Returns the key's length, 0 when there is
  * no usable name. */
 size_t sop_norm_company(sop_t2s *t, const char *s, size_t len, sop_company_norm *out);
 

@@ -159,6 +159,17 @@ static void bracketed_city(void **state)
     assert_true(sop_norm_company(NULL, s, strlen(s), &c) > 0);
     assert_string_equal(c.key, "麦田电商");
     assert_string_equal(c.city, "上海");
+    s = "【上海】麦田电商有限公司";
+    assert_true(sop_norm_company(NULL, s, strlen(s), &c) > 0);
+    assert_string_equal(c.key, "麦田电商");
+    assert_string_equal(c.city, "上海");
+    s = "上海麦田电子商务有限公司北京分公司";
+    assert_true(sop_norm_company(NULL, s, strlen(s), &c) > 0);
+    assert_true(c.branch);
+    assert_string_equal(c.branch_place, "北京");
+    s = "麦田电商浦江分店";
+    assert_true(sop_norm_company(NULL, s, strlen(s), &c) > 0);
+    assert_string_equal(c.branch_place, "浦江");
     s = "麦田(国际)电商有限公司";
     assert_true(sop_norm_company(NULL, s, strlen(s), &c) > 0);
     assert_string_equal(c.key, "麦田(国际)电商");
