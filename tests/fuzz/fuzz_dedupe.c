@@ -52,5 +52,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     char text[256];
     n = sop_norm_text(t2s, s, size, text, sizeof text);
     FUZZ_ASSERT(n == 0 || (n == strlen(text) && valid_utf8(text, n)));
+    n = sop_norm_display(t2s, s, size, text, sizeof text);
+    FUZZ_ASSERT(n == (size_t)-1 || (n == strlen(text) && valid_utf8(text, n)));
+    n = sop_t2s_convert(t2s, s, size, text, sizeof text);
+    FUZZ_ASSERT(n == (size_t)-1 || (n == strlen(text) && valid_utf8(text, n)));
     return 0;
 }

@@ -1,5 +1,5 @@
 /* fuzz_funnel.c - libFuzzer driver for funnel-diag's and phi-calc's
- * configs (lib/models/funnel_config.c, phi_config.c) and the statistics
+ * configs (lib/models/funnel_config.c, phi_config.c, dedupe_config.c) and the statistics
  * behind their reports (lib/models/stats.c).  The bytes are loaded as a config over
  * the defaults: one that loads must print (--print-config) a text that
  * loads back and prints the same.  The same bytes, read as small counts,
@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "attrib.h"
+#include "dedupe.h"
 #include "funnel.h"
 #include "fuzz.h"
 #include "phi.h"
@@ -71,6 +72,39 @@ static void phi_config_round_trip(const char *path)
     free(json2);
 }
 
+/* dedupe-clean's config (fields, levels, survivorship): the same round
+ * trip, and every probability it can give is one. */
+static void dedupe_config_round_trip(const char *path)
+{
+    sop_dedupe_config *cfg = malloc(sizeof *cfg), *back = malloc(sizeof *back);
+    FUZZ_ASSERT(cfg != NULL && back != NULL);
+    sop_error err;
+    sop_error_clear(&err);
+    int rc = sop_dedupe_config_load(path, cfg, &err);
+    FUZZ_ASSERT(rc == 0 || rc == SOP_EXIT_CONFIG);
+    if (rc == 0) {
+        char *json = sop_dedupe_config_json(cfg);
+        FUZZ_ASSERT(json != NULL);
+        char again[64];
+        int fd = memfd_with((const uint8_t *)json, strlen(json), again, sizeof again);
+        FUZZ_ASSERT(sop_dedupe_config_load(again, back, &err) == 0);
+        char *json2 = sop_dedupe_config_json(back);
+        FUZZ_ASSERT(json2 != NULL && strcmp(json, json2) == 0);
+        int levels[SOP_DEDUPE_FIELDS];
+        for (int l = 0; l <= SOP_DEDUPE_LEVELS; l++) {
+            for (size_t i = 0; i < SOP_DEDUPE_FIELDS; i++)
+                levels[i] = (l + (int)i) % (SOP_DEDUPE_LEVELS + 1);
+            double p = sop_dedupe_probability(cfg, levels);
+            FUZZ_ASSERT(p >= 0 && p <= 1);
+        }
+        close(fd);
+        free(json);
+        free(json2);
+    }
+    free(cfg);
+    free(back);
+}
+
 static void statistics(const uint8_t *data, size_t size)
 {
     if (size < 4)
@@ -122,6 +156,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     int fd = memfd_with(data, size, path, sizeof path);
     config_round_trip(path);
     phi_config_round_trip(path);
+    dedupe_config_round_trip(path);
     close(fd);
     statistics(data, size);
     return 0;
