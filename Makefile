@@ -211,6 +211,7 @@ FUZZ_DIR     := $(BUILD)/fuzz
 FUZZ_PKG     := libclang-rt-14-dev
 FUZZ_SAN     := -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 FUZZ_CFLAGS   = -std=c11 -D_GNU_SOURCE -DSOP_VERSION='"$(VERSION)"' $(WARN) -O1 -g $(FUZZ_SAN) \
+                -DSOP_READ_CHUNK=32768 \
                 $(addprefix -I,$(INCDIRS)) -MMD -MP
 FUZZ_DRIVERS := $(patsubst tests/fuzz/%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_BINS    := $(addprefix $(FUZZ_DIR)/,$(FUZZ_DRIVERS))

@@ -9,9 +9,13 @@
 #include <unistd.h>
 #include <zlib.h>
 
-#define RAW_CHUNK (256u * 1024u)
-#define PLAIN_CAP (512u * 1024u)
+#ifndef SOP_READ_CHUNK /* small in the fuzz build (at least SNIFF_BYTES / 2): see reader.c */
+#define SOP_READ_CHUNK (256u * 1024u)
+#endif
+#define RAW_CHUNK SOP_READ_CHUNK
+#define PLAIN_CAP (2 * SOP_READ_CHUNK)
 #define SNIFF_BYTES (64u * 1024u)
+_Static_assert(PLAIN_CAP >= SNIFF_BYTES, "the sniffed bytes must fit in the plain buffer");
 #define BAD_BYTE 0xFF
 
 struct sop_input {

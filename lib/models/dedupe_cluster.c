@@ -33,8 +33,8 @@ static uint32_t find(uint32_t *parent, uint32_t x)
 /* Why two rows must not be one customer (0: they may). */
 enum { NO_CONFLICT, MASTER_IDS, BRANCH, STRONG, TOO_BIG };
 static const char *const why[] = {"", "joins master records with other customer ids",
-                                  "joins a branch and another office", "disagrees on a strong "
-                                  "field", "grew past cluster.max_size"};
+                                  "joins a branch and another office",
+                                  "disagrees on a strong field", "grew past cluster.max_size"};
 
 static int conflict(const sop_dedupe *d, uint32_t a, uint32_t b)
 {
