@@ -322,7 +322,7 @@ static int record(void *ctx, sop_record *rec, sop_record *extra, sop_error *err)
         else if (d->bad_times++ < 3)
             sop_note(d->opts.diag, d->opts.program, d->opts.quiet, "%s:%ld: %s \"%.*s\" is no "
                      "time: the record counts as the oldest for most_recent", rec->file, rec->line,
-                     d->cfg->time_column, (int)(len < 40 ? len : 40), s);
+                     d->cfg->time_column, (int)sop_text_fit(s, len, 40), s);
     }
     if (d->truth_col >= 0) {
         s = sop_record_trimmed(rec, d->truth_col, &len);
@@ -443,7 +443,9 @@ bool sop_dedupe_vetoed(const sop_dedupe *d, size_t a, size_t b)
      * of one branch may still differ in a typo or a legal form) */
     if (fa->flag != fb->flag)
         return true;
-    return fa->aux && fb->aux ? fa->aux != fb->aux : !feat_equal(d, fa, fb);
+    if (fa->aux && fb->aux && fa->aux == fb->aux) /* one place: unless the names differ */
+        return sop_dedupe_level(d, (size_t)d->company_field, a, b) == 3;
+    return fa->aux && fb->aux ? true : !feat_equal(d, fa, fb);
 }
 
 double sop_dedupe_weight(const sop_dedupe_field *f, int level)
@@ -861,7 +863,7 @@ static void em(sop_dedupe_config *cfg, const pattern *pat, size_t n, unsigned *i
             break;
     }
     cfg->prior = lambda;
-    *iterations = it;
+    *iterations = it < EM_ITERATIONS ? it + 1 : it; /* a break leaves it one short */
 }
 
 static int estimate(sop_dedupe *d, const uint64_t *cand, size_t n, sop_error *err)
@@ -1056,9 +1058,9 @@ static int usage(const sop_dedupe_opts *o, sop_error *err)
         what = "--master works with --mode tagged or pairs (the master keeps its own records)";
     else if (o->estimate && o->master)
         what = "--estimate learns from the input alone; leave out --master";
-    else if (o->estimate && (o->log || o->review || o->truth || o->mode_set))
+    else if (o->estimate && (o->log || o->review || o->truth || o->mode_set || o->normalize))
         what = "--estimate prints a config and clusters nothing: leave out --mode, --log, "
-               "--review and --truth";
+               "--review, --truth and --normalize";
     else if (o->keep_raw && o->mode == SOP_DEDUPE_PAIRS)
         what = "--keep-raw keeps values in records; --mode pairs writes pairs";
     else if (o->explain && o->mode != SOP_DEDUPE_PAIRS && !o->review)

@@ -291,7 +291,15 @@ static int new_ids(sop_dedupe *d, sop_error *err)
     for (uint32_t r = (uint32_t)d->masters; r < d->rows; r++) {
         uint32_t c = d->cluster[r];
         while (d->new_ids[c][0] == '\0') {
-            snprintf(d->new_ids[c], sizeof d->new_ids[c], "%s%0*llu", prefix, (int)width, ++top);
+            int n = snprintf(d->new_ids[c], sizeof d->new_ids[c], "%s%0*llu", prefix, (int)width,
+                             ++top);
+            if (n < 0 || (size_t)n >= sizeof d->new_ids[c]) { /* too long: NEW- from 1 */
+                snprintf(prefix, sizeof prefix, "NEW-");
+                width = 6;
+                top = 0;
+                d->new_ids[c][0] = '\0';
+                continue;
+            }
             if (sop_strmap_find(&d->master_ids, d->new_ids[c], strlen(d->new_ids[c])) >= 0)
                 d->new_ids[c][0] = '\0';
         }
@@ -458,6 +466,7 @@ static long choose(const sop_dedupe *d, const golden *g, size_t col, sop_dedupe_
 {
     long best = -1;
     size_t best_len = 0, best_count = 0;
+    sop_dedupe_rule configured = rule;
     for (int pass = 0; pass < 2 && best < 0; pass++, rule = SOP_RULE_RECENT) {
         *used = rule;
         for (size_t i = 0; i <= g->n; i++) {
@@ -499,6 +508,8 @@ static long choose(const sop_dedupe *d, const golden *g, size_t col, sop_dedupe_
             }
         }
     }
+    if (best < 0)
+        *used = configured; /* blank in every member: no rule chose anything */
     return best;
 }
 
