@@ -684,7 +684,7 @@ static int by_key(const void *p, const void *q, void *arg)
     const sop_dfeat *fy = &o->d->feat[y->row * o->d->nf + o->field];
     if (fx->hash != fy->hash)
         return fx->hash < fy->hash ? -1 : 1;
-    return by_second(p, q, arg);
+    return (x->row > y->row) - (x->row < y->row); /* the first record of a key stands for it */
 }
 
 /* A fuzzy block: one member for each distinct key (the first record with

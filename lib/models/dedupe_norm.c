@@ -128,10 +128,26 @@ enum { MAX_CP = 512 };
 static size_t code_points(const char *s, size_t len, int32_t *cp)
 {
     size_t n = 0, at = 0;
+    const unsigned char *u = (const unsigned char *)s;
     while (at < len && n < MAX_CP) {
+        /* the common cases inline (a normalised key is valid UTF-8), the
+         * rest through utf8proc, which also catches what is not valid */
+        if (u[at] < 0x80) {
+            cp[n++] = u[at++];
+            continue;
+        }
+        if ((u[at] & 0xF0) == 0xE0 && at + 2 < len && (u[at + 1] & 0xC0) == 0x80 &&
+            (u[at + 2] & 0xC0) == 0x80) {
+            int32_t c = (int32_t)(u[at] & 0x0F) << 12 | (int32_t)(u[at + 1] & 0x3F) << 6 |
+                        (int32_t)(u[at + 2] & 0x3F);
+            if (c >= 0x800 && (c < 0xD800 || c > 0xDFFF)) {
+                cp[n++] = c;
+                at += 3;
+                continue;
+            }
+        }
         utf8proc_int32_t c;
-        utf8proc_ssize_t k = utf8proc_iterate((const utf8proc_uint8_t *)s + at,
-                                              (utf8proc_ssize_t)(len - at), &c);
+        utf8proc_ssize_t k = utf8proc_iterate(u + at, (utf8proc_ssize_t)(len - at), &c);
         if (k <= 0)
             break;
         cp[n++] = c;
@@ -277,8 +293,11 @@ static size_t simplified(sop_t2s *t, const char *s, size_t len, char *out, size_
 static size_t place_at(const char *s, size_t len, size_t *name)
 {
     size_t best = 0, n;
+    if (len < 3) /* every place is Chinese: 3 bytes a character */
+        return *name = 0;
     for (size_t i = 0; i < sizeof places / sizeof places[0]; i++)
-        if (starts_with(s, len, places[i], &n) && n > best)
+        if (places[i][1] == s[1] && places[i][2] == s[2] && /* most differ there */
+            starts_with(s, len, places[i], &n) && n > best)
             best = n;
     *name = best;
     if (best > 0 && (starts_with(s + best, len - best, "市", &n) ||
