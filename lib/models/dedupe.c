@@ -534,7 +534,22 @@ static size_t fuzzy_variant(const char *s, size_t len, unsigned pos, char *out)
     return len - (to - from);
 }
 
+static bool fuzzy_and_exact_keys(const sop_dedupe *d, vec *keys, sop_idmap *named);
+
 static bool block_keys(const sop_dedupe *d, vec *keys)
+{
+    /* the fuzzy keys of a company name in a city are made once, for its
+     * first record (the others meet that one in their exact block): in a
+     * big file most names come again, and the variants were most of the
+     * keys to sort */
+    sop_idmap named;
+    sop_idmap_init(&named);
+    bool ok = fuzzy_and_exact_keys(d, keys, &named);
+    sop_idmap_free(&named);
+    return ok;
+}
+
+static bool fuzzy_and_exact_keys(const sop_dedupe *d, vec *keys, sop_idmap *named)
 {
     for (size_t row = 0; row < d->rows; row++)
         for (size_t f = 0; f < d->nf; f++) {
@@ -566,6 +581,13 @@ static bool block_keys(const sop_dedupe *d, vec *keys)
             }
             if (fd->type != SOP_DT_COMPANY || !d->cfg->fuzzy)
                 continue;
+            if (fd->block) {
+                bool added;
+                if (sop_idmap_put(named, key_hash(s, len, seed) | 1, (int64_t)row, &added) == NULL)
+                    return false;
+                if (!added)
+                    continue;
+            }
             size_t at[FUZZY_MAX + 2];
             size_t n = cp_offsets(s, len, at);
             if (n < 3 || n > FUZZY_MAX)

@@ -80,7 +80,7 @@ void sop_dedupe_config_default(sop_dedupe_config *cfg)
     cfg->match = 0.9;
     cfg->review = 0.5;
     cfg->max_block = 100;
-    cfg->window = 4;
+    cfg->window = 2;
     cfg->fuzzy = true;
     cfg->max_cluster = 100;
     cfg->branch_veto = true;

@@ -230,6 +230,39 @@ static size_t pairs_of(const int32_t *cp, size_t n, uint64_t *pair)
     return u;
 }
 
+/* Names and addresses are short: their pairs go into a small hash set
+ * (no sorting), the other string's are looked up in it. */
+enum { SMALL_SET = 64, SMALL_SLOTS = 256 };
+
+static bool small_put(uint64_t *slot, uint64_t v) /* true when v was new */
+{
+    size_t h = (size_t)((v * 0x9E3779B97F4A7C15ull) >> 56);
+    while (slot[h] != 0) {
+        if (slot[h] == v)
+            return false;
+        h = (h + 1) % SMALL_SLOTS;
+    }
+    slot[h] = v;
+    return true;
+}
+
+static double small_jaccard(const int32_t *x, size_t nx, const int32_t *y, size_t ny)
+{
+    uint64_t a[SMALL_SLOTS] = {0}, b[SMALL_SLOTS] = {0};
+    size_t na = 0, nb = 0, both = 0;
+    /* a pair as one number, + 1 so that none is 0 (empty) */
+    for (size_t i = 0; i + 1 < nx || (nx == 1 && i == 0); i++)
+        na += small_put(a, ((uint64_t)(uint32_t)x[i] << 32 | (nx == 1 ? 0u : (uint32_t)x[i + 1])) + 1);
+    for (size_t i = 0; i + 1 < ny || (ny == 1 && i == 0); i++) {
+        uint64_t v = ((uint64_t)(uint32_t)y[i] << 32 | (ny == 1 ? 0u : (uint32_t)y[i + 1])) + 1;
+        if (small_put(b, v)) {
+            nb++;
+            both += !small_put(a, v) ? 1u : 0u;
+        }
+    }
+    return (double)both / (double)(na + nb - both);
+}
+
 double sop_bigram_jaccard(const char *a, size_t alen, const char *b, size_t blen)
 {
     int32_t x[MAX_CP], y[MAX_CP];
@@ -237,6 +270,8 @@ double sop_bigram_jaccard(const char *a, size_t alen, const char *b, size_t blen
     double trivial = both_decoded(a, alen, b, blen, x, &la, y, &lb);
     if (trivial >= 0)
         return trivial;
+    if (la <= SMALL_SET && lb <= SMALL_SET)
+        return small_jaccard(x, la, y, lb);
     uint64_t p[MAX_CP], q[MAX_CP];
     size_t np = pairs_of(x, la, p), nq = pairs_of(y, lb, q);
     size_t both = 0, i = 0, j = 0;
