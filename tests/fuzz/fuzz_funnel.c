@@ -1,6 +1,7 @@
-/* fuzz_funnel.c - libFuzzer driver for funnel-diag's and phi-calc's
- * configs (lib/models/funnel_config.c, phi_config.c, dedupe_config.c) and the statistics
- * behind their reports (lib/models/stats.c).  The bytes are loaded as a config over
+/* fuzz_funnel.c - libFuzzer driver for the configs of funnel-diag,
+ * phi-calc, dedupe-clean and followup-audit (lib/models/funnel_config.c,
+ * phi_config.c, dedupe_config.c, audit.c) and the statistics behind the
+ * reports (lib/models/stats.c).  The bytes are loaded as a config over
  * the defaults: one that loads must print (--print-config) a text that
  * loads back and prints the same.  The same bytes, read as small counts,
  * feed the z-test, the p-chart, quantiles and an absorbing Markov chain,
@@ -12,6 +13,7 @@
 #include <string.h>
 
 #include "attrib.h"
+#include "audit.h"
 #include "dedupe.h"
 #include "funnel.h"
 #include "fuzz.h"
@@ -105,6 +107,31 @@ static void dedupe_config_round_trip(const char *path)
     free(back);
 }
 
+/* followup-audit's config: the same round trip. */
+static void audit_config_round_trip(const char *path)
+{
+    sop_audit_config *cfg = malloc(sizeof *cfg), *back = malloc(sizeof *back);
+    FUZZ_ASSERT(cfg != NULL && back != NULL);
+    sop_error err;
+    sop_error_clear(&err);
+    int rc = sop_audit_config_load(path, cfg, &err);
+    FUZZ_ASSERT(rc == 0 || rc == SOP_EXIT_CONFIG);
+    if (rc == 0) {
+        char *json = sop_audit_config_json(cfg);
+        FUZZ_ASSERT(json != NULL);
+        char again[64];
+        int fd = memfd_with((const uint8_t *)json, strlen(json), again, sizeof again);
+        FUZZ_ASSERT(sop_audit_config_load(again, back, &err) == 0);
+        char *json2 = sop_audit_config_json(back);
+        FUZZ_ASSERT(json2 != NULL && strcmp(json, json2) == 0);
+        close(fd);
+        free(json);
+        free(json2);
+    }
+    free(cfg);
+    free(back);
+}
+
 static void statistics(const uint8_t *data, size_t size)
 {
     if (size < 4)
@@ -157,6 +184,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     config_round_trip(path);
     phi_config_round_trip(path);
     dedupe_config_round_trip(path);
+    audit_config_round_trip(path);
     close(fd);
     statistics(data, size);
     return 0;
