@@ -68,6 +68,7 @@ void sop_dedupe_config_default(sop_dedupe_config *cfg);
 int sop_dedupe_config_load(const char *path, sop_dedupe_config *cfg, sop_error *err);
 char *sop_dedupe_config_json(const sop_dedupe_config *cfg);
 const char *sop_dedupe_type_name(sop_dedupe_type t);
+const char *sop_dedupe_rule_name(sop_dedupe_rule r);
 
 typedef enum sop_dedupe_mode {
     SOP_DEDUPE_TAGGED, SOP_DEDUPE_GOLDEN, SOP_DEDUPE_PAIRS, SOP_DEDUPE_CLEAN

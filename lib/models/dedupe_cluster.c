@@ -16,7 +16,6 @@
 
 enum { SHOW_SPLITS = 10 };
 
-static const char *const rule_names[] = {"primary", "most_recent", "most_frequent", "longest"};
 static const char *const level_names[] = {"same", "close", "similar", "different", "unknown"};
 
 /* ---- union-find ------------------------------------------------------------ */
@@ -828,7 +827,7 @@ static int lineage_line(sop_dedupe *d, golden *g, uint32_t c, sop_buf *b, sop_er
         long k = g->src[col];
         const char *name = d->schema->names[col];
         ok = (col == 0 || json_put(b, ",")) && sop_buf_json_string(b, name, strlen(name)) &&
-             json_put(b, ":{\"rule\":\"") && json_put(b, rule_names[g->rule[col]]) &&
+             json_put(b, ":{\"rule\":\"") && json_put(b, sop_dedupe_rule_name(g->rule[col])) &&
              json_put(b, "\"");
         if (ok && k >= 0) {
             const char *file = file_name(d, g->row[k]);

@@ -14,6 +14,7 @@ static const char *const rule_names[] = {"primary", "most_recent", "most_frequen
                                          NULL};
 
 const char *sop_dedupe_type_name(sop_dedupe_type t) { return type_names[t]; }
+const char *sop_dedupe_rule_name(sop_dedupe_rule r) { return rule_names[r]; }
 
 /* The levels are same, close, similar, different.  m: how often a true
  * duplicate shows each; u: how often two different customers among the
