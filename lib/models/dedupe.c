@@ -468,10 +468,14 @@ double sop_dedupe_pair_probability(const sop_dedupe *d, size_t a, size_t b)
 {
     if (sop_dedupe_vetoed(d, a, b))
         return 0;
-    int levels[SOP_DEDUPE_FIELDS];
-    for (size_t i = 0; i < d->nf; i++)
-        levels[i] = sop_dedupe_level(d, i, a, b);
-    return sop_dedupe_probability(d->cfg, levels);
+    /* the weights were worked out once (sop_dedupe_new), not per pair */
+    double w = d->prior_weight;
+    for (size_t i = 0; i < d->nf; i++) {
+        int level = sop_dedupe_level(d, i, a, b);
+        if (level < SOP_DEDUPE_LEVELS)
+            w += d->weight[i][level];
+    }
+    return probability(w);
 }
 
 /* ---- candidates ---------------------------------------------------------- */
@@ -1110,6 +1114,10 @@ int sop_dedupe_new(sop_dedupe **out, const sop_dedupe_config *cfg, const sop_cli
             d->city_field = (long)i;
     }
     d->time_col = d->truth_col = -1;
+    d->prior_weight = log2(cfg->prior / (1 - cfg->prior));
+    for (size_t i = 0; i < d->nf; i++)
+        for (int l = 0; l < SOP_DEDUPE_LEVELS; l++)
+            d->weight[i][l] = sop_dedupe_weight(&cfg->fields[i], l);
     sop_rowstore_init(&d->store);
     sop_rowstore_init(&d->xstore);
     sop_rowstore_init(&d->mstore);

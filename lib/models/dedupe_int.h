@@ -50,6 +50,8 @@ struct sop_dedupe {
     long time_col, truth_col;
     long company_field, city_field;  /* -1 none */
     bool clean[SOP_DEDUPE_FIELDS];   /* --normalize */
+    double prior_weight;             /* log2(prior / (1 - prior)) */
+    double weight[SOP_DEDUPE_FIELDS][SOP_DEDUPE_LEVELS]; /* log2(m / u) */
     /* added columns: the *_raw ones, then the mode's */
     sop_outputs out;
     const char *out_names[SOP_OUTPUTS_MAX];
