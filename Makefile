@@ -195,17 +195,20 @@ clean:
 
 # ===========================================================================
 # fuzz: libFuzzer drivers in tests/fuzz/ (issue 9, item 1).
-#   make fuzz [FUZZ_SECONDS=30] [-j2]
+#   make fuzz [FUZZ_SECONDS=30] [FUZZ_RUNS=N] [-j2]
 # Builds every tests/fuzz/fuzz_*.c with clang -fsanitize=fuzzer,address,undefined
 # against the library sources compiled with the same flags (into build/fuzz/,
 # apart from the normal build), then runs each driver for FUZZ_SECONDS on a
 # copy of tests/fuzz/corpus/<driver>/ in build/fuzz/run/<driver>/.  Fails if
 # any driver crashes; the reproducer is left in build/fuzz/run/<driver>/.
+# FUZZ_RUNS stops a driver after N executions (whichever comes first): the
+# long local hunt is `make fuzz FUZZ_SECONDS=7200 FUZZ_RUNS=10000000 -j2`.
 # Needs clang's libFuzzer runtime (Debian: libclang-rt-14-dev, installed by
 # scripts/install-deps --fuzz).
 # ===========================================================================
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 30
+FUZZ_RUNS    ?= -1   # -1: no limit but the time
 FUZZ_SEED    ?= 1    # fixed, so a CI run is repeatable; vary it for longer hunts
 FUZZ_DIR     := $(BUILD)/fuzz
 FUZZ_PKG     := libclang-rt-14-dev
@@ -219,7 +222,7 @@ FUZZ_LIB_OBJ := $(patsubst %.c,$(FUZZ_DIR)/obj/%.o,$(LIB_SRC)) $(FUZZ_DIR)/obj/g
 
 .PHONY: fuzz fuzz-build fuzz-runtime $(addprefix fuzz-run-,$(FUZZ_DRIVERS))
 fuzz: $(addprefix fuzz-run-,$(FUZZ_DRIVERS))
-	@echo 'fuzz: all drivers ran $(FUZZ_SECONDS)s without a crash'
+	@echo 'fuzz: all drivers ran without a crash'
 fuzz-build: $(FUZZ_BINS)
 
 # clang and its libFuzzer runtime must be there (scripts/install-deps --fuzz)
@@ -249,7 +252,7 @@ $(addprefix fuzz-run-,$(FUZZ_DRIVERS)): fuzz-run-%: $(FUZZ_DIR)/%
 	@rm -rf $(FUZZ_DIR)/run/$* && mkdir -p $(FUZZ_DIR)/run/$*
 	@cp -r tests/fuzz/corpus/$* $(FUZZ_DIR)/run/$*/corpus
 	@echo 'fuzz: $* for $(FUZZ_SECONDS)s (log: $(FUZZ_DIR)/run/$*/log)'
-	@$(FUZZ_DIR)/$* -seed=$(FUZZ_SEED) -max_len=65536 -timeout=10 -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+	@$(FUZZ_DIR)/$* -seed=$(FUZZ_SEED) -max_len=65536 -timeout=10 -max_total_time=$(FUZZ_SECONDS) -runs=$(FUZZ_RUNS) -print_final_stats=1 \
 	    -artifact_prefix=$(FUZZ_DIR)/run/$*/ $(FUZZ_DIR)/run/$*/corpus > $(FUZZ_DIR)/run/$*/log 2>&1 \
 	    && grep -h '^stat::number_of_executed_units' $(FUZZ_DIR)/run/$*/log | sed 's/^/fuzz: $*: /' \
 	    || { echo 'fuzz: $* FAILED (crash or sanitizer report):' >&2; tail -n 60 $(FUZZ_DIR)/run/$*/log >&2; \
