@@ -16,11 +16,12 @@ endif
 CFLAGS_EXTRA ?=
 ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -DSOP_VERSION='"$(VERSION)"' $(WARN) $(CFLAGS) $(CFLAGS_EXTRA) \
              $(addprefix -I,$(INCDIRS)) -MMD -MP
-LIBS    := -lcsv -ljansson -lz -lutf8proc -lpcre2-8 -lopencc -lm
+LIBS    := -lcsv -ljansson -lz -lutf8proc -lpcre2-8 -lm
 
 INCDIRS  := lib/core lib/io lib/models
 LIB_SRC  := $(wildcard lib/core/*.c lib/io/*.c lib/models/*.c)
-LIB_OBJ  := $(patsubst %.c,$(BUILD)/%.o,$(LIB_SRC)) $(BUILD)/gen/scorecard_default.o
+GEN_OBJ  := gen/scorecard_default.o gen/t2s_table.o
+LIB_OBJ  := $(patsubst %.c,$(BUILD)/%.o,$(LIB_SRC)) $(addprefix $(BUILD)/,$(GEN_OBJ))
 LIB_A    := $(BUILD)/libsalesops.a
 PROGRAMS := $(patsubst cmd/%.c,%,$(wildcard cmd/*.c))
 BINS     := $(addprefix bin/,$(PROGRAMS))
@@ -52,6 +53,17 @@ $(BUILD)/gen/scorecard_default.c: samples/scorecard.json scripts/embed-json
 $(BUILD)/gen/scorecard_default.o: $(BUILD)/gen/scorecard_default.c $(BUILD)/flags
 	$(CC) $(ALL_CFLAGS) -c $< -o $@
 
+# OpenCC's t2s as a table of characters, made here so that no program loads
+# OpenCC (C++) when it runs; the generator is the only thing linked with it
+$(BUILD)/gen-t2s: scripts/gen-t2s.c lib/models/t2s_table.h | deps
+	@mkdir -p $(BUILD)
+	$(CC) -std=c11 -O1 $(WARN) -Ilib/models -o $@ $< -lopencc -lutf8proc
+$(BUILD)/gen/t2s_table.c: $(BUILD)/gen-t2s
+	@mkdir -p $(dir $@)
+	$(BUILD)/gen-t2s > $@.tmp && mv $@.tmp $@
+$(BUILD)/gen/t2s_table.o: $(BUILD)/gen/t2s_table.c $(BUILD)/flags
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
 $(LIB_A): $(LIB_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
@@ -62,7 +74,7 @@ bin/%: $(BUILD)/cmd/%.o $(LIB_A)
 
 $(BUILD)/tests/%: tests/unit/%.c $(LIB_A) $(BUILD)/flags
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(LIB_A) $(LIBS) -lcmocka
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(LIB_A) $(LIBS) -lcmocka -lopencc
 
 # the samples' reference time: their history and outcomes end there
 DEMO_NOW := --now 2026-11-30T18:00+08:00 --tz Asia/Shanghai
@@ -218,7 +230,7 @@ FUZZ_CFLAGS   = -std=c11 -D_GNU_SOURCE -DSOP_VERSION='"$(VERSION)"' $(WARN) -O1 
                 $(addprefix -I,$(INCDIRS)) -MMD -MP
 FUZZ_DRIVERS := $(patsubst tests/fuzz/%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_BINS    := $(addprefix $(FUZZ_DIR)/,$(FUZZ_DRIVERS))
-FUZZ_LIB_OBJ := $(patsubst %.c,$(FUZZ_DIR)/obj/%.o,$(LIB_SRC)) $(FUZZ_DIR)/obj/gen/scorecard_default.o
+FUZZ_LIB_OBJ := $(patsubst %.c,$(FUZZ_DIR)/obj/%.o,$(LIB_SRC)) $(addprefix $(FUZZ_DIR)/obj/,$(GEN_OBJ))
 
 .PHONY: fuzz fuzz-build fuzz-runtime $(addprefix fuzz-run-,$(FUZZ_DRIVERS))
 fuzz: $(addprefix fuzz-run-,$(FUZZ_DRIVERS))
@@ -241,7 +253,7 @@ $(FUZZ_DIR)/obj/%.o: %.c | fuzz-runtime
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -c $< -o $@
 
-$(FUZZ_DIR)/obj/gen/scorecard_default.o: $(BUILD)/gen/scorecard_default.c | fuzz-runtime
+$(FUZZ_DIR)/obj/gen/%.o: $(BUILD)/gen/%.c | fuzz-runtime
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -c $< -o $@
 

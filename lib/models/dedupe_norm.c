@@ -1,7 +1,6 @@
 /* dedupe_norm.c - t2s, normalisers and code-point similarities. */
 #include "dedupe_norm.h"
 
-#include <opencc/opencc.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,62 +8,15 @@
 #include <utf8proc.h>
 
 #include "keys.h"
+#include "t2s_table.h"
 #include "text.h"
 
-/* OpenCC's t2s, learnt once: at open every CJK character goes through
- * OpenCC in one call (15 ms) and those it changes are kept with what they
- * become; a string is then converted character by character here.  OpenCC
- * takes about 7 us a call, and, being C++, ends the process when an
- * allocation fails inside it: after open it is never called again.  What
- * that leaves out: conversions that need the characters around them (a
- * handful of phrases; company names and addresses hardly meet them) and
- * the supplementary ideographs (U+20000 on), kept as they are. */
-enum { T2S_LO = 0x3400, T2S_HI = 0xFB00, T2S_REPL = 12 };
+/* OpenCC's t2s as a table of characters (t2s_table.h, made at build time):
+ * a string is converted character by character.  The table's pairs are
+ * indexed by code point when a converter is opened. */
 struct sop_t2s {
-    uint16_t index[T2S_HI - T2S_LO]; /* 0: unchanged, else 1 + where in repl */
-    size_t count;
-    char (*repl)[T2S_REPL];          /* NUL-terminated UTF-8 */
+    uint16_t index[SOP_T2S_HI - SOP_T2S_LO]; /* 0: unchanged, else 1 + the pair */
 };
-
-/* Learns what OpenCC makes of each character on its own. */
-static bool t2s_learn(sop_t2s *t, opencc_t cc)
-{
-    size_t cap = (size_t)(T2S_HI - T2S_LO) * 5 + 1, n = 0;
-    char *all = malloc(cap);
-    t->repl = malloc(UINT16_MAX * sizeof *t->repl);
-    if (all == NULL || t->repl == NULL) {
-        free(all);
-        return false;
-    }
-    for (int32_t c = T2S_LO; c < T2S_HI; c++) {
-        n += (size_t)utf8proc_encode_char(c, (utf8proc_uint8_t *)all + n);
-        all[n++] = '\n';
-    }
-    all[n] = '\0';
-    char *r = opencc_convert_utf8(cc, all, n);
-    bool ok = r != NULL;
-    const char *p = all, *q = r;
-    for (int32_t c = T2S_LO; ok && c < T2S_HI; c++) {
-        const char *pe = strchr(p, '\n'), *qe = strchr(q, '\n');
-        if (pe == NULL || qe == NULL) {
-            ok = false;
-            break;
-        }
-        size_t qn = (size_t)(qe - q);
-        if ((pe - p != qe - q || memcmp(p, q, qn) != 0) && qn > 0 && qn < T2S_REPL &&
-            t->count + 1 < UINT16_MAX) {
-            memcpy(t->repl[t->count], q, qn);
-            t->repl[t->count][qn] = '\0';
-            t->index[c - T2S_LO] = (uint16_t)++t->count;
-        }
-        p = pe + 1;
-        q = qe + 1;
-    }
-    if (r)
-        opencc_convert_utf8_free(r);
-    free(all);
-    return ok;
-}
 
 int sop_t2s_open(sop_t2s **out, sop_error *err)
 {
@@ -72,27 +24,15 @@ int sop_t2s_open(sop_t2s **out, sop_error *err)
     sop_t2s *t = calloc(1, sizeof *t);
     if (t == NULL)
         return sop_error_set(err, SOP_EXIT_SOFTWARE, NULL, 0, "out of memory");
-    opencc_t cc = opencc_open("t2s.json");
-    if (cc == (opencc_t)-1) {
-        free(t);
-        return sop_error_set(err, SOP_EXIT_SOFTWARE, NULL, 0, "cannot open OpenCC's t2s.json "
-                             "(Debian package libopencc1.1 and its data): %s", opencc_error());
-    }
-    bool ok = t2s_learn(t, cc);
-    opencc_close(cc);
-    if (!ok) {
-        sop_t2s_close(t);
-        return sop_error_set(err, SOP_EXIT_SOFTWARE, NULL, 0, "out of memory");
-    }
+    for (size_t i = 0; i < sop_t2s_pair_count && i < UINT16_MAX; i++)
+        if (sop_t2s_pairs[i].from >= SOP_T2S_LO && sop_t2s_pairs[i].from < SOP_T2S_HI)
+            t->index[sop_t2s_pairs[i].from - SOP_T2S_LO] = (uint16_t)(i + 1);
     *out = t;
     return 0;
 }
 
 void sop_t2s_close(sop_t2s *t)
 {
-    if (t == NULL)
-        return;
-    free(t->repl);
     free(t);
 }
 
@@ -105,8 +45,8 @@ size_t sop_t2s_convert(sop_t2s *t, const char *s, size_t len, char *out, size_t 
                                               (utf8proc_ssize_t)(len - at), &c);
         if (k <= 0 || c == 0)
             return (size_t)-1;
-        uint16_t i = c >= T2S_LO && c < T2S_HI ? t->index[c - T2S_LO] : 0;
-        const char *from = i ? t->repl[i - 1] : s + at;
+        uint16_t i = c >= SOP_T2S_LO && c < SOP_T2S_HI ? t->index[c - SOP_T2S_LO] : 0;
+        const char *from = i ? sop_t2s_pairs[i - 1].to : s + at;
         size_t n = i ? strlen(from) : (size_t)k;
         if (w + n >= cap)
             return (size_t)-1;

@@ -11,14 +11,14 @@
 
 #include "error.h"
 
-/* OpenCC's traditional -> simplified converter, owned by its opener. */
+/* Traditional -> simplified Chinese, character by character, from OpenCC's
+ * t2s (t2s_table.h, made at build time); owned by its opener. */
 typedef struct sop_t2s sop_t2s;
-/* Opens t2s.json of OpenCC's data (Debian: /usr/share/opencc); 70 with err
- * set when it cannot. */
+/* 70 with err set when there is no memory. */
 int sop_t2s_open(sop_t2s **t, sop_error *err);
 void sop_t2s_close(sop_t2s *t);
 /* s in simplified characters into out (cap bytes, NUL-terminated); the
- * length, or (size_t)-1 when it does not fit or OpenCC fails. */
+ * length, or (size_t)-1 when it does not fit or s is not valid UTF-8. */
 size_t sop_t2s_convert(sop_t2s *t, const char *s, size_t len, char *out, size_t cap);
 
 /* A company name for matching. */

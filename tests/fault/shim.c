@@ -73,9 +73,8 @@ __attribute__((destructor)) static void report(void)
  * the failing call's stack goes to stderr (to find who mishandled it). */
 /* Called from inside libc's tzset()?  It has no way to report a failed
  * allocation (it falls back to UTC quietly), so no program can handle one
- * there.  Nor from C++ (OpenCC, learnt once when dedupe-clean starts):
- * operator new throws, and an exception through OpenCC's C interface ends
- * the process.  Such points are skipped, and FAULT_SKIPPED says so. */
+ * there.  Such points are skipped, and FAULT_SKIPPED says so.  (No program
+ * runs C++: dedupe-clean's OpenCC table is made at build time.) */
 static int in_tzset(void)
 {
     void *frames[32];
@@ -85,10 +84,6 @@ static int in_tzset(void)
         if (!dladdr(frames[i], &info))
             continue;
         if (info.dli_sname && strstr(info.dli_sname, "tzset"))
-            return 1;
-        if (info.dli_fname && (strstr(info.dli_fname, "libstdc++") ||
-                               strstr(info.dli_fname, "libopencc") ||
-                               strstr(info.dli_fname, "libmarisa")))
             return 1;
     }
     return 0;
@@ -113,41 +108,8 @@ static int fails(int f)
     return 1;
 }
 
-/* An allocation from C++ (operator new in libstdc++, OpenCC, marisa)?
- * Those are not counted at all: a failure there cannot be reported (see
- * above), and OpenCC loading its dictionaries makes hundreds of thousands
- * of them, which would leave the walk's points almost all there.  By the
- * caller's address, each call site classified once. */
-static int from_cpp(void *caller)
-{
-    static struct { void *addr; int cpp; } cache[4096];
-    static int busy;
-    size_t h = ((size_t)caller >> 4) % 4096;
-    for (size_t i = 0; i < 4096; i++, h = (h + 1) % 4096) {
-        if (cache[h].addr == caller)
-            return cache[h].cpp;
-        if (cache[h].addr == NULL)
-            break;
-    }
-    if (busy)
-        return 0;
-    busy = 1;
-    Dl_info info;
-    int cpp = dladdr(caller, &info) && info.dli_fname &&
-              (strstr(info.dli_fname, "libstdc++") || strstr(info.dli_fname, "libopencc") ||
-               strstr(info.dli_fname, "libmarisa"));
-    busy = 0;
-    if (cache[h].addr == NULL) {
-        cache[h].addr = caller;
-        cache[h].cpp = cpp;
-    }
-    return cpp;
-}
-
 void *malloc(size_t size)
 {
-    if (from_cpp(__builtin_return_address(0)))
-        return __libc_malloc(size);
     if (fails(F_MALLOC)) {
         errno = ENOMEM;
         return NULL;
@@ -157,8 +119,6 @@ void *malloc(size_t size)
 
 void *calloc(size_t n, size_t size)
 {
-    if (from_cpp(__builtin_return_address(0)))
-        return __libc_calloc(n, size);
     if (fails(F_CALLOC)) {
         errno = ENOMEM;
         return NULL;
@@ -168,8 +128,6 @@ void *calloc(size_t n, size_t size)
 
 void *realloc(void *p, size_t size)
 {
-    if (from_cpp(__builtin_return_address(0)))
-        return __libc_realloc(p, size);
     if (fails(F_REALLOC)) {
         errno = ENOMEM;
         return NULL;

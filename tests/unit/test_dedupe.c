@@ -1,7 +1,8 @@
 /* test_dedupe.c - unit tests of lib/models/dedupe_norm.c: Jaro-Winkler and
- * bigram Jaccard on code points against hand-computed figures, OpenCC's
- * traditional -> simplified, and the company and text normalisers on the
- * variants a Chinese CRM export holds. */
+ * bigram Jaccard on code points against hand-computed figures, traditional
+ * -> simplified (the build's table against OpenCC itself, character by
+ * character), and the company and text normalisers on the variants a
+ * Chinese CRM export holds. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -9,16 +10,19 @@
 #include <cmocka.h>
 
 #include <math.h>
+#include <opencc/opencc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
+#include <utf8proc.h>
 #include <string.h>
 
 #include "dedupe.h"
 #include "dedupe_norm.h"
 #include "rowstore.h"
+#include "t2s_table.h"
 
-/* OpenCC's converter, opened (the test fails when it cannot be) */
+/* the converter, opened (the test fails when it cannot be) */
 static sop_t2s *t2s(void)
 {
     sop_t2s *t = NULL;
@@ -78,6 +82,40 @@ static void traditional_to_simplified(void **state)
     assert_string_equal(out, "麦田");
     assert_true(sop_t2s_convert(t, "\xe9\xba", 2, out, sizeof out) == (size_t)-1);
     sop_t2s_close(t);
+}
+
+/* The table made at build time (one call to OpenCC for every character,
+ * a character a line) says what OpenCC says of each character on its own,
+ * asked here one call a character: changed, or kept when OpenCC keeps it
+ * or makes it into something too long for the table. */
+static void t2s_table_is_opencc(void **state)
+{
+    (void)state;
+    opencc_t cc = opencc_open("t2s.json");
+    assert_true(cc != (opencc_t)-1);
+    sop_t2s *t = t2s();
+    size_t changed = 0;
+    for (int32_t c = SOP_T2S_LO; c < SOP_T2S_HI; c++) {
+        if (c >= 0xD800 && c <= 0xDFFF) /* surrogates: not characters */
+            continue;
+        char in[8], out[64];
+        size_t n = (size_t)utf8proc_encode_char(c, (utf8proc_uint8_t *)in);
+        in[n] = '\0';
+        char *want = opencc_convert_utf8(cc, in, n);
+        assert_non_null(want);
+        size_t wn = strlen(want);
+        bool in_table = strcmp(want, in) != 0 && wn > 0 && wn < SOP_T2S_REPL;
+        size_t got = sop_t2s_convert(t, in, n, out, sizeof out);
+        assert_true(got != (size_t)-1);
+        if (strcmp(out, in_table ? want : in) != 0)
+            fail_msg("U+%04X: %s, OpenCC says %s", (unsigned)c, out, want);
+        changed += in_table;
+        opencc_convert_utf8_free(want);
+    }
+    assert_int_equal(changed, sop_t2s_pair_count);
+    assert_true(changed > 1000); /* OpenCC's t2s knows a few thousand characters */
+    sop_t2s_close(t);
+    opencc_close(cc);
 }
 
 static void company_variants(void **state)
@@ -292,7 +330,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(jaro_winkler_by_hand), cmocka_unit_test(bigram_jaccard_by_hand),
-        cmocka_unit_test(traditional_to_simplified), cmocka_unit_test(company_variants),
+        cmocka_unit_test(traditional_to_simplified), cmocka_unit_test(t2s_table_is_opencc),
+        cmocka_unit_test(company_variants),
         cmocka_unit_test(text_normaliser), cmocka_unit_test(t2s_fast_path),
         cmocka_unit_test(bracketed_city), cmocka_unit_test(display_form),
         cmocka_unit_test(rowstore_round_trip), cmocka_unit_test(probability_by_hand),
