@@ -404,7 +404,11 @@ static int read_converted(sop_input *in, char *dst, size_t cap, size_t *got, sop
                 break;
             continue;
         }
-        /* EILSEQ, or an incomplete sequence at the very end: mark and skip */
+        /* EILSEQ, or an incomplete sequence at the very end: mark and skip.
+         * iconv says EILSEQ before it looks for room: with none left the
+         * mark waits for the next read */
+        if (outleft == 0)
+            break;
         *outp++ = (char)BAD_BYTE;
         outleft--;
         in->plain_pos += unit;

@@ -607,6 +607,47 @@ static void expect_cn_records(rd *t)
     expect_eof(t);
 }
 
+/* A bad sequence met just when the caller's buffer is full: iconv says
+ * EILSEQ before it looks for room, and the mark for the bad bytes must
+ * wait for the next read, not go one byte past the buffer (found by
+ * fuzz_encoding).  UTF-16LE: 16 x 'A' fill a 16-byte read exactly, then a
+ * lone low surrogate. */
+static void test_input_bad_sequence_at_buffer_end(void **state)
+{
+    (void)state;
+    unsigned char data[2 * 16 + 2 + 2];
+    for (size_t i = 0; i < 16; i++) {
+        data[2 * i] = 'A';
+        data[2 * i + 1] = 0;
+    }
+    data[32] = 0x00; data[33] = 0xDC; /* U+DC00 alone */
+    data[34] = 'B'; data[35] = 0;
+    const char *path = write_temp(".csv", data, sizeof data);
+    sop_error err;
+    sop_error_clear(&err);
+    sop_input *in = NULL;
+    assert_int_equal(sop_input_open(&in, path, SOP_ENC_UTF16LE, &err), 0);
+    char buf[16 + 1];
+    char text[64];
+    size_t total = 0;
+    for (;;) {
+        size_t got = 0;
+        buf[16] = '#'; /* a canary just past what the read may fill */
+        assert_int_equal(sop_input_read(in, buf, 16, &got, &err), 0);
+        assert_true(buf[16] == '#');
+        assert_true(got <= 16);
+        if (got == 0)
+            break;
+        assert_true(total + got <= sizeof text);
+        memcpy(text + total, buf, got);
+        total += got;
+    }
+    sop_input_close(in);
+    /* 16 A, the bad pair marked by one 0xFF byte, B */
+    assert_int_equal(total, 18);
+    assert_memory_equal(text, "AAAAAAAAAAAAAAAA\xff" "B", 18);
+}
+
 static void test_gbk_explicit(void **state)
 {
     (void)state;
@@ -1879,6 +1920,7 @@ int main(void)
         T(test_csv_nul_byte),
         T(test_csv_invalid_utf8),
         T(test_gbk_explicit),
+        T(test_input_bad_sequence_at_buffer_end),
         T(test_gbk_auto),
         T(test_gb18030_explicit),
         T(test_utf8_auto_no_note),
