@@ -1,4 +1,5 @@
 #include "config.h"
+#include "jsonalloc.h"
 #include "writer.h"
 
 #include <jansson.h>
@@ -150,7 +151,12 @@ static int check_keys(json_t *obj, const char *prefix, const sop_cfg_field *fiel
 json_t *sop_cfg_read_file(const char *path, sop_error *err)
 {
     json_error_t jerr;
+    sop_json_mark mark = sop_json_watch();
     json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
+    if (sop_json_out_of_memory(mark, &root, &jerr)) {
+        sop_error_set(err, SOP_EXIT_SOFTWARE, NULL, 0, "out of memory");
+        return NULL;
+    }
     if (root == NULL) {
         if (jerr.position == 0 && jerr.line <= 0)
             sop_error_set(err, SOP_EXIT_NOINPUT, path, 0, "cannot open: %s", jerr.text);

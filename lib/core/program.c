@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "jsonalloc.h"
 #include "writer.h"
 
 static int print_config(const sop_program_hooks *hooks, void *ctx, sop_error *err)
@@ -18,6 +19,7 @@ static int print_config(const sop_program_hooks *hooks, void *ctx, sop_error *er
 int sop_stream_main(const sop_program *prog, const sop_program_hooks *hooks, void *ctx,
                     int argc, char **argv)
 {
+    sop_json_alloc_install();
     sop_error err;
     sop_error_clear(&err);
     sop_cli cli;

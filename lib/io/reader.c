@@ -1,4 +1,5 @@
 #include "reader.h"
+#include "jsonalloc.h"
 #include "strmap.h"
 
 #include <csv.h>
@@ -927,10 +928,13 @@ static int jsonl_next(sop_reader *r, sop_record *rec, sop_error *err)
         /* "\u0000" is a NUL byte, a bad record as in CSV; a key twice in one
          * object would lose a value */
         size_t flags = JSON_DECODE_ANY | JSON_REJECT_DUPLICATES;
+        sop_json_mark mark = sop_json_watch();
         json_t *obj = json_loadb(s, len, flags, &jerr);
         if (obj == NULL && json_error_code(&jerr) == json_error_numeric_overflow)
             /* an integer beyond 64 bits: read it as a double, like most JSON readers */
             obj = json_loadb(s, len, flags | JSON_DECODE_INT_AS_REAL, &jerr);
+        if (sop_json_out_of_memory(mark, &obj, &jerr))
+            return sop_error_set(err, SOP_EXIT_SOFTWARE, NULL, 0, "out of memory");
         if (obj == NULL && json_error_code(&jerr) == json_error_null_character)
             return bad(r, err, s, len, "NUL character (\\u0000) in a string at column %d",
                        jerr.column);

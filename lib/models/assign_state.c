@@ -2,6 +2,7 @@
  * and day, and who owns which account.  JSON on disk, replaced atomically,
  * one writer at a time. */
 #include "assign.h"
+#include "jsonalloc.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -447,9 +448,12 @@ int sop_assign_state_read(sop_assign_state *st, const char *path, bool *existed,
         close(fd);
         return sop_error_set(err, SOP_EXIT_SOFTWARE, NULL, 0, "out of memory");
     }
+    sop_json_mark mark = sop_json_watch();
     json_t *root = json_loadf(f, JSON_REJECT_DUPLICATES, &jerr);
     bool read_failed = ferror(f) != 0;
     fclose(f);
+    if (sop_json_out_of_memory(mark, &root, &jerr))
+        return sop_error_set(err, SOP_EXIT_SOFTWARE, NULL, 0, "out of memory");
     if (read_failed) {
         json_decref(root);
         return sop_error_set(err, SOP_EXIT_IOERR, path, 0, "cannot read the state");

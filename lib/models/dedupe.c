@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "jsonalloc.h"
 #include "idmap.h"
 #include "keys.h"
 #include "text.h"
@@ -932,9 +933,10 @@ static int estimate(sop_dedupe *d, const uint64_t *cand, size_t n, sop_error *er
                  "fields independent (another contact changes name, phone and e-mail at once): "
                  "check the fitted config with --truth on labelled records before using it");
         char *text = sop_dedupe_config_json(&fitted);
+        sop_json_mark mark = sop_json_watch();
         json_t *root = text ? json_loads(text, 0, NULL) : NULL;
         free(text);
-        if (root == NULL)
+        if (root == NULL || sop_json_out_of_memory(mark, &root, NULL))
             rc = sop_error_set(err, SOP_EXIT_SOFTWARE, NULL, 0, "out of memory");
         else
             rc = sop_report_write(root, SOP_FMT_JSON, d->cli->output, false, err);

@@ -1,4 +1,5 @@
 #include "scorecard.h"
+#include "jsonalloc.h"
 
 #include <errno.h>
 #include <jansson.h>
@@ -617,7 +618,10 @@ int sop_scorecard_parse(const char *text, size_t len, const char *origin, sop_sc
                         sop_error *err)
 {
     json_error_t jerr;
+    sop_json_mark mark = sop_json_watch();
     json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+    if (sop_json_out_of_memory(mark, &root, &jerr))
+        return sop_error_set(err, SOP_EXIT_SOFTWARE, NULL, 0, "out of memory");
     if (root == NULL)
         return sop_error_set(err, SOP_EXIT_CONFIG, origin, jerr.line,
                              "invalid JSON: %s", jerr.text);
