@@ -242,7 +242,7 @@ json_t *sop_cfg_to_object(const sop_cfg_field *fields, size_t count, const void 
 
 char *sop_cfg_dump(const json_t *root)
 {
-    return root ? sop_json_text(root, 2, 10)
+    return root ? sop_json_text(root, 2, SOP_JSON_ROUND_TRIP)
                 : NULL;
 }
 

@@ -127,7 +127,11 @@ static bool put_text(sop_buf *b, const char *s)
 static bool put_real(sop_buf *b, double x, int precision)
 {
     char num[64];
-    int n = snprintf(num, sizeof num, "%.*g", precision ? precision : 17, x);
+    int digits = precision > 0 ? precision : precision < 0 ? 15 : 17;
+    int n = snprintf(num, sizeof num, "%.*g", digits, x);
+    /* Round trip: the fewest of 15..17 digits that read back as x. */
+    while (n > 0 && precision < 0 && digits < 17 && strtod(num, NULL) != x)
+        n = snprintf(num, sizeof num, "%.*g", ++digits, x);
     if (n < 0 || (size_t)n >= sizeof num - 3)
         return false;
     if (!strchr(num, '.') && !strchr(num, 'e')) {

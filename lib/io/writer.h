@@ -61,7 +61,10 @@ bool sop_buf_json_string_lossy(sop_buf *b, const char *s, size_t len);
  * writes with JSON_PRESERVE_ORDER, JSON_REAL_PRECISION(precision) (0: 17)
  * and JSON_INDENT(indent) (0: JSON_COMPACT) - but an allocation that fails
  * is reported (false), where jansson 2.14 may quietly drop an object key
- * from its output. */
+ * from its output. precision SOP_JSON_ROUND_TRIP prints each real with the
+ * fewest of 15, 16 or 17 digits that read back as the same double (configs:
+ * a printed config fed back with -c must give the same results). */
+#define SOP_JSON_ROUND_TRIP (-1)
 bool sop_json_dump(const json_t *v, int indent, int precision, sop_buf *b);
 /* The same as a malloc'd NUL-terminated string (NULL when out of memory),
  * in place of json_dumps(). */

@@ -814,7 +814,7 @@ char *sop_scorecard_to_json(const sop_scorecard *sc)
     json_object_set_new(root, "indicators", inds);
     if (sc->training)
         json_object_set(root, "training", sc->training);
-    char *text = sop_json_text(root, 2, 10);
+    char *text = sop_json_text(root, 2, SOP_JSON_ROUND_TRIP);
     json_decref(root);
     return text;
 }

@@ -635,6 +635,34 @@ static void test_json_array_empty(void **state)
     sop_schema_free(&s);
 }
 
+/* Reals in a config print with the fewest of 15..17 digits that read back
+ * as the same double: a printed config fed back must score the same (the
+ * fuzz_scorecard finding: a 27-digit multiplier printed with 10 digits moved
+ * a score across a rounding step). */
+static void test_json_real_round_trip(void **state)
+{
+    (void)state;
+    static const double xs[] = {1.55555555555555555555555555, 0.1, 70, 1e-300, 2.0 / 3.0,
+                                -0.0, 123456789.123456789, 1e22, 5e-324};
+    static const char *const want[] = {"1.5555555555555556", "0.1", "70.0", "1e-300",
+                                       "0.6666666666666666", "-0.0", "123456789.12345679",
+                                       "1e22", "4.94065645841247e-324"};
+    for (size_t i = 0; i < COUNT(xs); i++) {
+        json_t *v = json_real(xs[i]);
+        char *text = sop_json_text(v, 0, SOP_JSON_ROUND_TRIP);
+        assert_non_null(text);
+        assert_string_equal(text, want[i]);
+        assert_true(strtod(text, NULL) == xs[i]);
+        free(text);
+        json_decref(v);
+    }
+    json_t *v = json_real(1.55555555555555555555555555);
+    char *ten = sop_json_text(v, 0, 10); /* a fixed precision is kept */
+    assert_string_equal(ten, "1.555555556");
+    free(ten);
+    json_decref(v);
+}
+
 static void test_json_array_records(void **state)
 {
     (void)state;
@@ -1252,6 +1280,7 @@ int main(void)
         T(test_jsonl_absent_omitted),
         T(test_jsonl_schema_grows),
         T(test_json_array_empty),
+        T(test_json_real_round_trip),
         T(test_json_array_records),
         T(test_buf_json_string),
         T(test_table_second_table_wider),
