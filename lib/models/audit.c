@@ -187,7 +187,7 @@ static int parse_nodes(json_t *list, const char *origin, sop_audit_config *cfg, 
         } else if (strncmp(trigger, "stage:", 6) == 0 && trigger[6] &&
                    strlen(trigger + 6) < sizeof n->trigger_arg) {
             n->trigger = SOP_TRIGGER_STAGE;
-            snprintf(n->trigger_arg, sizeof n->trigger_arg, "%s", trigger + 6);
+            memcpy(n->trigger_arg, trigger + 6, strlen(trigger + 6) + 1); /* fits: checked */
         } else if (strncmp(trigger, "after:", 6) == 0 && trigger[6]) {
             n->trigger = SOP_TRIGGER_AFTER;
             size_t j = 0;
@@ -195,7 +195,8 @@ static int parse_nodes(json_t *list, const char *origin, sop_audit_config *cfg, 
                 j++;
             if (j == i)
                 return node_error(err, origin, i, "trigger: after:NODE names an earlier node");
-            snprintf(n->trigger_arg, sizeof n->trigger_arg, "%s", trigger + 6);
+            _Static_assert(sizeof n->trigger_arg == sizeof cfg->nodes[j].name, "a node name fits");
+            memcpy(n->trigger_arg, cfg->nodes[j].name, sizeof n->trigger_arg);
         } else {
             return node_error(err, origin, i, "trigger: wants \"assigned\", \"stage:STAGE\" or "
                               "\"after:NODE\"");

@@ -513,7 +513,7 @@ static void test_missing_add_limits(void **state)
     assert_true(missing_in(&set, longest));
     assert_false(missing_in(&set, too_long));
     for (int i = 1; i < SOP_MISSING_MAX; i++) {
-        char m[8];
+        char m[16];
         snprintf(m, sizeof m, "m%d", i);
         assert_true(sop_missing_add(&set, m));
     }
